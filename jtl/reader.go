@@ -2,12 +2,10 @@ package jtl
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -99,20 +97,32 @@ type Source interface {
 type Reader struct {
 	name    string
 	opts    Options
-	format  Format
+	dec     decoder
 	sample  Sample
 	err     error
 	warns   []Warning
 	skipped int
 	closer  io.Closer
-
-	// simple CSV implementation (to be replaced by the fast reader)
-	csv  *csv.Reader
-	cols []int // column index -> Field index (bit position), or -1-varIndex for variables
-	vars []string
 }
 
 var _ Source = (*Reader)(nil)
+
+// decoder decodes one file format. The Reader wraps it with strict mode,
+// warning bookkeeping and the derived fields (Start, Transaction, Engine).
+type decoder interface {
+	// decode fills s (already reset to File/Source/SampleCount=1 and empty
+	// slices with kept capacity) with the next top-level sample. It returns
+	// io.EOF at the end; a *SyntaxError for a malformed record that was
+	// consumed (the Reader skips it, or stops in strict mode); any other error
+	// is fatal.
+	decode(s *Sample) error
+	// format describes what the decoder detected.
+	format() Format
+}
+
+// warnFunc records a warning that does not concern a single skipped record
+// (truncated tail, guessed layout, ...).
+type warnFunc func(Warning)
 
 // maxWarnings bounds the warnings a reader keeps; Skipped still counts all.
 const maxWarnings = 100
@@ -146,145 +156,52 @@ func NewReader(r io.Reader, name string, opts Options) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	head, _ := br.Peek(512)
 	trim := strings.TrimLeft(string(head), " \t\r\n\ufeff")
+	var err error
 	if strings.HasPrefix(trim, "<") {
-		return nil, fmt.Errorf("%s: XML results are not supported yet", name)
+		rd.dec, err = newXMLDecoder(br, name, opts, rd.warn)
+	} else {
+		rd.dec, err = newCSVDecoder(br, name, opts, rd.warn)
 	}
-	rd.csv = csv.NewReader(br)
-	rd.csv.FieldsPerRecord = -1
-	rd.csv.ReuseRecord = true
-	hdr, err := rd.csv.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	rd.format = Format{Kind: "csv", Delimiter: ',', Header: true, Layout: "header"}
-	for _, h := range hdr {
-		h = strings.TrimPrefix(h, "\ufeff")
-		rd.format.Columns = append(rd.format.Columns, h)
-		idx := -1
-		for i, n := range ColumnNames {
-			if n == h {
-				idx = i
-			}
-		}
-		if idx < 0 {
-			rd.vars = append(rd.vars, strings.Trim(h, `"`))
-			idx = -len(rd.vars)
-		}
-		rd.cols = append(rd.cols, idx)
+		return nil, err
 	}
 	return rd, nil
 }
 
-// ColumnNames are the standard CSV header names in JMeter's canonical order;
-// ColumnNames[i] is the name of Field(1<<i).
-var ColumnNames = []string{
-	"timeStamp", "elapsed", "label", "responseCode", "responseMessage",
-	"threadName", "dataType", "success", "failureMessage", "bytes",
-	"sentBytes", "grpThreads", "allThreads", "URL", "Filename", "Latency",
-	"Encoding", "SampleCount", "ErrorCount", "Hostname", "IdleTime", "Connect",
+func (r *Reader) warn(w Warning) {
+	if len(r.warns) < maxWarnings {
+		r.warns = append(r.warns, w)
+	}
 }
 
 // Format returns what the reader detected.
-func (r *Reader) Format() Format { return r.format }
+func (r *Reader) Format() Format { return r.dec.format() }
 
 // Scan implements Source.
 func (r *Reader) Scan() bool {
 	if r.err != nil {
 		return false
 	}
+	s := &r.sample
 	for {
-		rec, err := r.csv.Read()
+		*s = Sample{File: r.name, Source: r.name, SampleCount: 1,
+			Variables: s.Variables[:0], Assertions: s.Assertions[:0], Children: s.Children[:0]}
+		err := r.dec.decode(s)
 		if err == io.EOF {
 			return false
 		}
-		line, _ := r.csv.FieldPos(0)
-		if err != nil {
-			r.err = fmt.Errorf("%s:%d: %w", r.name, line, err)
-			return false
-		}
-		s := &r.sample
-		*s = Sample{File: r.name, Line: line, Source: r.name, Variables: s.Variables[:0], SampleCount: 1}
-		bad := ""
-		for i, v := range rec {
-			if i >= len(r.cols) {
-				bad = fmt.Sprintf("%d fields, header has %d", len(rec), len(r.cols))
-				break
-			}
-			c := r.cols[i]
-			if c < 0 {
-				s.Variables = append(s.Variables, Variable{Name: r.vars[-c-1], Value: v, Set: v != "null"})
-				continue
-			}
-			if v == "null" && c != 2 {
-				continue
-			}
-			s.Has |= 1 << c
-			var n int64
-			switch Field(1 << c) {
-			case FieldTimestamp, FieldElapsed, FieldBytes, FieldSentBytes, FieldGrpThreads, FieldAllThreads,
-				FieldLatency, FieldSampleCount, FieldErrorCount, FieldIdleTime, FieldConnect:
-				n, err = strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					bad = fmt.Sprintf("column %s: %q is not a number", ColumnNames[c], v)
-				}
-			}
-			switch Field(1 << c) {
-			case FieldTimestamp:
-				s.Timestamp = n
-			case FieldElapsed:
-				s.Elapsed = n
-			case FieldLabel:
-				s.Label = v
-			case FieldResponseCode:
-				s.ResponseCode = v
-			case FieldResponseMessage:
-				s.ResponseMessage = v
-			case FieldThreadName:
-				s.ThreadName = v
-			case FieldDataType:
-				s.DataType = v
-			case FieldSuccess:
-				s.Success = strings.EqualFold(v, "true")
-			case FieldFailureMessage:
-				s.FailureMessage = v
-			case FieldBytes:
-				s.Bytes = n
-			case FieldSentBytes:
-				s.SentBytes = n
-			case FieldGrpThreads:
-				s.GrpThreads = int(n)
-			case FieldAllThreads:
-				s.AllThreads = int(n)
-			case FieldURL:
-				s.URL = v
-			case FieldFilename:
-				s.Filename = v
-			case FieldLatency:
-				s.Latency = n
-			case FieldEncoding:
-				s.Encoding = v
-			case FieldSampleCount:
-				s.SampleCount = int(n)
-			case FieldErrorCount:
-				s.ErrorCount = int(n)
-			case FieldHostname:
-				s.Hostname = v
-			case FieldIdleTime:
-				s.IdleTime = n
-			case FieldConnect:
-				s.Connect = n
-			}
-		}
-		if bad != "" {
+		if se, ok := err.(*SyntaxError); ok {
 			if r.opts.Strict {
-				r.err = &SyntaxError{File: r.name, Line: line, Msg: bad}
+				r.err = se
 				return false
 			}
 			r.skipped++
-			if len(r.warns) < maxWarnings {
-				r.warns = append(r.warns, Warning{File: r.name, Line: line, Msg: bad + "; row skipped"})
-			}
+			r.warn(Warning{File: se.File, Line: se.Line, Msg: se.Msg + "; row skipped"})
 			continue
+		}
+		if err != nil {
+			r.err = err
+			return false
 		}
 		s.Start = s.Timestamp
 		if r.opts.Timestamps == TimestampEnd {
