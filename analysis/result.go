@@ -113,6 +113,9 @@ type RunStats struct {
 	ResponseMeanS float64 `json:"response_mean_s"`
 	ResponseP90S  float64 `json:"response_p90_s"`
 	ThinkS        float64 `json:"think_s"`
+	// ResponseP95S is the p95 elapsed (s) of accepted samples (the before/after
+	// table of jmtune report).
+	ResponseP95S float64 `json:"response_p95_s"`
 	// Rates (per second, over the whole run).
 	OfferedRatePerS  float64 `json:"offered_rate_per_s"`
 	AcceptedRatePerS float64 `json:"accepted_rate_per_s"`
