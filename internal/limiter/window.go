@@ -190,19 +190,18 @@ func (s *slidingCounter) Check(now int64) Decision {
 func (s *slidingCounter) wait(now int64, cur, prev int, start int64) int64 {
 	w := float64(s.c.Window)
 	L := float64(s.c.Limit)
-	var t float64 // absolute time, ns
+	var dt float64 // ns after start; kept relative so float64 stays exact enough
 	if float64(cur) < L && prev > 0 {
 		// prev*(1-(t-start)/w) + cur < L  <=>  t > start + w*(1-(L-cur)/prev)
-		t = float64(start) + w*(1-(L-float64(cur))/float64(prev))
+		dt = w * (1 - (L-float64(cur))/float64(prev))
 	} else {
 		// Next window: est = cur*(1-(t-next)/w) < L.
-		next := float64(start) + w
-		t = next
+		dt = w
 		if float64(cur) >= L {
-			t = next + w*(1-L/float64(cur))
+			dt += w * (1 - L/float64(cur))
 		}
 	}
-	wait := int64(math.Floor(t)) + 1 - now
+	wait := start + int64(math.Ceil(dt)) + 1 - now
 	if wait < 1 {
 		wait = 1
 	}
