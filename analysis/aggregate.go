@@ -1,0 +1,333 @@
+package analysis
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"jmtune/internal/hist"
+	"jmtune/jtl"
+)
+
+// Aggregate accumulates JMeter's Aggregate Report, and a little more, over a
+// stream of samples in one pass and in constant memory per label: samples,
+// errors, counts per response code, throughput, received and sent bytes, and
+// the elapsed-time distribution (mean, standard deviation, min, max and any
+// percentile, from a hist.Histogram rather than a stored slice).
+//
+// Use it as an accumulator: Add every sample in the hot loop, then call
+// Result once (or now and then, for a live view) to get the derived values.
+//
+//	agg := analysis.NewAggregate()
+//	for src.Scan() {
+//		agg.Add(src.Sample())
+//	}
+//	rep := agg.Result()
+//	for _, row := range rep.Labels { ... }
+//	fmt.Println(rep.Total.P99Ms)
+//
+// Rules, matching JMeter's Aggregate Report (SamplingStatCalculator) unless
+// noted:
+//
+//   - Rows are grouped by Sample.Label; labels are reported in order of
+//     first appearance.
+//   - A row stands for Sample.SampleCount samples (more than 1 in JMeter's
+//     Statistical remote mode; 0 or less is taken as 1), of which ErrorCount
+//     failed when the file carried ErrorCount, else 1 when Success is false.
+//     Its elapsed time is the sum over those samples, so each counts as
+//     Elapsed/SampleCount.
+//   - Throughput is samples divided by the label's own span, from its
+//     earliest sample start to its latest sample end (Start+Elapsed), as
+//     JMeter computes it; KB/s use the same span and 1 KB = 1024 bytes.
+//   - Percentiles use JMeter's nearest-rank rule (the value of rank
+//     round(q*n)), within hist.MaxRelativeErrorInt (0.3%) of the exact value.
+//   - Response codes are counted per sample (a Statistical row carries one
+//     code for all its samples).
+//   - Total differs from JMeter's TOTAL line on purpose: Transaction
+//     Controller parent rows (Sample.Transaction) and the sub-result rows
+//     JMeter 5.x writes after their parent (Sample.SubResult) are listed
+//     under their labels but left out of Total, so that Total counts each
+//     request once.
+//
+// Add does not allocate, except the first time a label or a response code is
+// seen; it is not safe for concurrent use.
+type Aggregate struct {
+	index map[string]*labelAcc
+	order []*labelAcc
+	last  *labelAcc // the label of the previous row: consecutive rows often share it
+	total labelAcc
+	rows  int64
+}
+
+// NewAggregate returns an empty Aggregate.
+func NewAggregate() *Aggregate {
+	return &Aggregate{index: make(map[string]*labelAcc), total: labelAcc{label: TotalLabel}}
+}
+
+// TotalLabel is the Label of AggregateReport.Total.
+const TotalLabel = "TOTAL"
+
+// Row kinds (AggregateRow.Kind).
+const (
+	KindSample      = "sample"      // ordinary sampler rows
+	KindTransaction = "transaction" // Transaction Controller parent rows (left out of Total)
+	KindSubResult   = "sub-result"  // only sub-result rows (left out of Total)
+	KindTotal       = "total"
+)
+
+// labelAcc accumulates one label (or the total).
+type labelAcc struct {
+	label    string
+	rows     int64
+	txRows   int64 // Transaction Controller parent rows
+	subRows  int64 // sub-result rows
+	samples  int64
+	errors   int64
+	sumSq    float64 // sum of squared per-sample elapsed times, for the standard deviation
+	first    int64   // earliest start, epoch ms
+	end      int64   // latest end, epoch ms
+	hasTime  bool
+	bytes    int64
+	sent     int64
+	codes    []codeCount
+	lastCode int // index in codes of the previous row's code
+	hist     hist.Histogram
+}
+
+type codeCount struct {
+	code string
+	n    int64
+}
+
+// Add accumulates one sample. s is not retained: the reader may reuse it.
+func (a *Aggregate) Add(s *jtl.Sample) {
+	a.rows++
+	l := a.last
+	if l == nil || l.label != s.Label {
+		l = a.index[s.Label]
+		if l == nil {
+			l = &labelAcc{label: strings.Clone(s.Label)}
+			a.index[l.label] = l
+			a.order = append(a.order, l)
+		}
+		a.last = l
+	}
+	n := int64(s.SampleCount)
+	if n < 1 {
+		n = 1
+	}
+	var errs int64
+	if s.Has&jtl.FieldErrorCount != 0 {
+		errs = min(max(int64(s.ErrorCount), 0), n)
+	} else if !s.Success {
+		errs = n
+	}
+	l.add(s, n, errs)
+	switch {
+	case s.Transaction:
+		l.txRows++
+	case s.SubResult:
+		l.subRows++
+	default:
+		a.total.add(s, n, errs)
+	}
+}
+
+func (l *labelAcc) add(s *jtl.Sample, n, errs int64) {
+	l.rows++
+	l.samples += n
+	l.errors += errs
+	l.bytes += s.Bytes
+	l.sent += s.SentBytes
+	if s.Has&jtl.FieldTimestamp != 0 {
+		start, end := s.Start, s.Start+s.Elapsed
+		if !l.hasTime {
+			l.first, l.end, l.hasTime = start, end, true
+		}
+		if start < l.first {
+			l.first = start
+		}
+		if end > l.end {
+			l.end = end
+		}
+	}
+	v := float64(s.Elapsed)
+	if n > 1 {
+		v /= float64(n)
+	}
+	l.hist.AddN(v, uint64(n))
+	l.sumSq += v * v * float64(n)
+
+	// Response codes: a handful per label, and consecutive rows usually
+	// share one, so a short linear search from the last hit beats a map.
+	c := s.ResponseCode
+	if l.lastCode < len(l.codes) && l.codes[l.lastCode].code == c {
+		l.codes[l.lastCode].n += n
+		return
+	}
+	for i := range l.codes {
+		if l.codes[i].code == c {
+			l.codes[i].n += n
+			l.lastCode = i
+			return
+		}
+	}
+	l.codes = append(l.codes, codeCount{code: strings.Clone(c), n: n})
+	l.lastCode = len(l.codes) - 1
+}
+
+// Rows returns the number of rows (calls to Add) so far.
+func (a *Aggregate) Rows() int64 { return a.rows }
+
+// AggregateReport is the result of an Aggregate. Its JSON keys are stable
+// (jmtune stats --format json); add keys, never rename them.
+type AggregateReport struct {
+	// Labels has one row per label, in order of first appearance.
+	Labels []AggregateRow `json:"labels"`
+	// Total covers every row except Transaction Controller parents and
+	// sub-results (see Aggregate).
+	Total AggregateRow `json:"total"`
+	// Rows is the number of rows added (a Statistical row counts once).
+	Rows int64 `json:"rows"`
+}
+
+// AggregateRow is one line of the report: one label, or the total.
+// Times are in milliseconds, rates per second, KB are 1024 bytes.
+type AggregateRow struct {
+	Label string `json:"label"`
+	// Kind is KindSample, KindTransaction (the label has Transaction
+	// Controller parent rows), KindSubResult (all its rows are sub-results)
+	// or KindTotal.
+	Kind string `json:"kind"`
+
+	Rows     int64   `json:"rows"`    // rows in the file(s)
+	Samples  int64   `json:"samples"` // samples (rows weighted by SampleCount)
+	Errors   int64   `json:"errors"`
+	ErrorPct float64 `json:"error_pct"`
+	// Codes counts samples per response code, numeric codes first in
+	// ascending order, then other codes ("Non HTTP response code: ...")
+	// alphabetically; "" is a row without a response code.
+	Codes []CodeCount `json:"codes"`
+
+	// StartMs and EndMs are the earliest sample start and latest sample end
+	// (epoch ms); SpanS is EndMs-StartMs in seconds. Zero when the input had
+	// no timestamps.
+	StartMs int64   `json:"start_ms"`
+	EndMs   int64   `json:"end_ms"`
+	SpanS   float64 `json:"span_s"`
+	// ThroughputPerS is Samples/SpanS (0 when the span is 0), as JMeter's
+	// Aggregate Report computes it per label.
+	ThroughputPerS float64 `json:"throughput_per_s"`
+
+	MeanMs   float64 `json:"mean_ms"`
+	StdDevMs float64 `json:"stddev_ms"` // population standard deviation, as JMeter's Summary Report
+	MinMs    float64 `json:"min_ms"`
+	P50Ms    float64 `json:"p50_ms"`
+	P90Ms    float64 `json:"p90_ms"`
+	P95Ms    float64 `json:"p95_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
+
+	ReceivedBytes  int64   `json:"received_bytes"`
+	SentBytes      int64   `json:"sent_bytes"`
+	ReceivedKBPerS float64 `json:"received_kb_per_s"`
+	SentKBPerS     float64 `json:"sent_kb_per_s"`
+
+	// Hist is the elapsed-time distribution (ms per sample), for other
+	// percentiles or a chart. It is a copy: later Adds do not change it.
+	Hist *hist.Histogram `json:"-"`
+}
+
+// CodeCount is the number of samples with one response code.
+type CodeCount struct {
+	Code  string `json:"code"`
+	Count int64  `json:"count"`
+}
+
+// Code returns the number of samples of r with response code code.
+func (r *AggregateRow) Code(code string) int64 {
+	for _, c := range r.Codes {
+		if c.Code == code {
+			return c.Count
+		}
+	}
+	return 0
+}
+
+// Result computes the report from what was added so far. It may be called
+// more than once; Add may go on afterwards.
+func (a *Aggregate) Result() *AggregateReport {
+	rep := &AggregateReport{Rows: a.rows, Labels: make([]AggregateRow, 0, len(a.order))}
+	for _, l := range a.order {
+		row := l.row()
+		switch {
+		case l.txRows > 0:
+			row.Kind = KindTransaction
+		case l.subRows == l.rows:
+			row.Kind = KindSubResult
+		default:
+			row.Kind = KindSample
+		}
+		rep.Labels = append(rep.Labels, row)
+	}
+	rep.Total = a.total.row()
+	rep.Total.Kind = KindTotal
+	return rep
+}
+
+func (l *labelAcc) row() AggregateRow {
+	h := new(hist.Histogram)
+	h.Merge(&l.hist)
+	r := AggregateRow{
+		Label:         l.label,
+		Rows:          l.rows,
+		Samples:       l.samples,
+		Errors:        l.errors,
+		Codes:         make([]CodeCount, 0, len(l.codes)),
+		ReceivedBytes: l.bytes,
+		SentBytes:     l.sent,
+		Hist:          h,
+	}
+	for _, c := range l.codes {
+		r.Codes = append(r.Codes, CodeCount{Code: c.code, Count: c.n})
+	}
+	sort.Slice(r.Codes, func(i, j int) bool { return CodeLess(r.Codes[i].Code, r.Codes[j].Code) })
+	if l.samples > 0 {
+		r.ErrorPct = 100 * float64(l.errors) / float64(l.samples)
+		r.MeanMs = h.Mean()
+		r.StdDevMs = math.Sqrt(max(0, l.sumSq/float64(l.samples)-r.MeanMs*r.MeanMs))
+		r.MinMs = h.Min()
+		r.MaxMs = h.Max()
+		r.P50Ms = h.Quantile(0.50)
+		r.P90Ms = h.Quantile(0.90)
+		r.P95Ms = h.Quantile(0.95)
+		r.P99Ms = h.Quantile(0.99)
+	}
+	if l.hasTime {
+		r.StartMs, r.EndMs = l.first, l.end
+		if span := l.end - l.first; span > 0 {
+			r.SpanS = float64(span) / 1000
+			r.ThroughputPerS = float64(l.samples) / r.SpanS
+			r.ReceivedKBPerS = float64(l.bytes) / 1024 / r.SpanS
+			r.SentKBPerS = float64(l.sent) / 1024 / r.SpanS
+		}
+	}
+	return r
+}
+
+// CodeLess orders response codes: numeric codes ascending, then the others
+// alphabetically.
+func CodeLess(a, b string) bool {
+	na, ea := strconv.Atoi(a)
+	nb, eb := strconv.Atoi(b)
+	switch {
+	case ea == nil && eb == nil:
+		return na < nb
+	case ea == nil:
+		return true
+	case eb == nil:
+		return false
+	}
+	return a < b
+}
