@@ -228,3 +228,28 @@ const (
 	VarRateLimit   = "rateLimit"   // RateLimit (IETF draft structured field)
 	VarDate        = "respDate"    // Date response header (for HTTP-date Retry-After)
 )
+
+// ThreadGroup returns the thread group name in ThreadName: without the
+// "host:port-" prefix of distributed JMeter 5.x runs and without the
+// " <group>-<thread>" numbers, e.g. "Agents" for "10.0.0.5:1099-Agents 1-7".
+func (s *Sample) ThreadGroup() string {
+	n := s.ThreadName
+	if e := threadEngine(n); e != "" {
+		n = n[len(e)+1:]
+	}
+	i := strings.LastIndexByte(n, ' ')
+	if i < 0 {
+		return n
+	}
+	num := n[i+1:]
+	dash := strings.IndexByte(num, '-')
+	if dash <= 0 || dash == len(num)-1 {
+		return n
+	}
+	for j := 0; j < len(num); j++ {
+		if j != dash && (num[j] < '0' || num[j] > '9') {
+			return n
+		}
+	}
+	return n[:i]
+}
