@@ -79,6 +79,7 @@ type RateLimit struct {
 	HasWindow bool
 
 	PartitionKey string // pk, when the server sent one
+	Policy       string // name of the RateLimit / RateLimit-Policy item the values come from
 	Family       string // which header family supplied the quota values, e.g. "x-ratelimit", "ratelimit", "inin"
 }
 
