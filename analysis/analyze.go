@@ -2,7 +2,11 @@ package analysis
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"regexp"
+	"slices"
+	"time"
 
 	"jmtune/jtl"
 )
@@ -22,8 +26,343 @@ type Config struct {
 	Tool string
 }
 
+// ErrNoSamples is returned when the input held no sample to analyse.
+var ErrNoSamples = errors.New("no samples to analyse")
+
+// largeInput is the number of limiter decisions above which the model
+// search uses smaller grids and fewer bootstrap resamples.
+const largeInput = 400_000
+
 // Analyze reads every sample of src and infers the rate limit.
-// PLACEHOLDER: being implemented.
+//
+// The method (see docs/readme-parts/analyze.md): samples are kept as compact
+// columns and sorted by start; the requests of the throttled labels become
+// limiter decisions at their estimated server arrival time; every model
+// (fixed window, sliding window log and counter, token bucket, leaky queue,
+// concurrency cap) in every scope (shared, per thread, per label) is fitted
+// by teacher-forced prediction of those decisions, and the model with the
+// lowest BIC is chosen; its confidence comes from the BIC difference to the
+// runner-up, its intervals from a moving-block bootstrap.
 func Analyze(src jtl.Source, cfg Config) (*Result, error) {
-	return nil, errors.New("analysis: not implemented yet")
+	t, st, err := ingest(src, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if t.len() == 0 {
+		return nil, fmt.Errorf("%w (read %d samples; %d transaction parents or sub-results, %d outside the filters)",
+			ErrNoSamples, st.read, st.transaction, st.filtered)
+	}
+	return analyzeTable(t, st, cfg, src)
+}
+
+// ingest reads src into a table.
+func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
+	t := &table{}
+	st := &ingestStats{perFile: map[string]int{}}
+	for src.Scan() {
+		s := src.Sample()
+		st.read++
+		if s.Transaction || s.SubResult {
+			st.transaction++
+			continue
+		}
+		if cfg.Label != nil && !cfg.Label.MatchString(s.Label) {
+			st.filtered++
+			continue
+		}
+		if (cfg.FromMs != 0 && s.Start < cfg.FromMs) || (cfg.ToMs != 0 && s.Start >= cfg.ToMs) {
+			st.filtered++
+			continue
+		}
+		if _, ok := st.perFile[s.File]; !ok {
+			st.files = append(st.files, s.File)
+		}
+		st.perFile[s.File]++
+		rl := sampleRateLimit(s)
+		if rl.HasRetryAfter {
+			st.raSamples++
+			if rl.RetryAfterDate {
+				st.raDate++
+			}
+		}
+		t.add(s, rl)
+	}
+	if err := src.Err(); err != nil {
+		return nil, nil, err
+	}
+	return t, st, nil
+}
+
+// formatter is implemented by sources that can describe their format.
+type formatter interface {
+	Format() jtl.Format
+}
+
+// analyzeTable runs the analysis on a filled table.
+func analyzeTable(t *table, st *ingestStats, cfg Config, src jtl.Source) (*Result, error) {
+	t.sortByStart()
+	ts := throttleSet{codes: cfg.ThrottleCodes, dflt: cfg.ThrottleCodes == nil}
+	if ts.dflt {
+		n429, n503 := 0, 0
+		for _, c := range t.code {
+			switch c {
+			case 429:
+				n429++
+			case 503:
+				n503++
+			}
+		}
+		ts.treat5x = n429 == 0 && n503 > 0
+	}
+	t.classify(ts)
+
+	res := &Result{SchemaVersion: SchemaVersion, Tool: cfg.Tool}
+	res.Verdict, res.Candidates, res.Labels, res.Warnings = []string{}, []Candidate{}, []LabelStats{}, []string{}
+	if ts.treat5x {
+		res.Warnings = append(res.Warnings, "no 429 responses: 503 responses are treated as throttling (nginx limit_req answers 503)")
+	}
+	// Inputs.
+	var fm *jtl.Format
+	if fr, ok := src.(formatter); ok {
+		f := fr.Format()
+		fm = &f
+	}
+	for _, f := range st.files {
+		in := Input{File: f, Rows: st.perFile[f], TimeMode: "start"}
+		if fm != nil {
+			in.Format, in.Layout = fm.Kind, fm.Layout
+		}
+		res.Inputs = append(res.Inputs, in)
+	}
+	if len(res.Inputs) == 1 && src != nil {
+		res.Inputs[0].Skipped = src.Skipped()
+	}
+	if src != nil {
+		for _, w := range src.Warnings() {
+			res.Warnings = append(res.Warnings, w.Error())
+		}
+	}
+	if w := overlapWarning(t); w != "" {
+		res.Warnings = append(res.Warnings, w)
+	}
+
+	a := &analysis{t: t, res: res, cfg: cfg}
+	a.run()
+	return res, nil
+}
+
+// analysis carries the intermediate results of one Analyze call.
+type analysis struct {
+	t   *table
+	res *Result
+	cfg Config
+
+	run0, runEnd int64 // epoch ms
+	limited      []bool
+	ev           *events
+	inf          *inference
+	raSem        raSemantics
+	sec          *secondSeries
+	retryByLabel map[uint16]int
+}
+
+func (a *analysis) run() {
+	t, res := a.t, a.res
+	a.run0 = t.startMs(0)
+	a.runEnd = a.run0
+	for i := 0; i < t.len(); i++ {
+		a.runEnd = max(a.runEnd, t.startMs(i)+int64(t.elapsed[i]))
+	}
+	a.runStats()
+	a.limited = limitedLabels(t)
+	a.ev = buildEvents(t, a.limited, a.run0)
+	a.sec = buildSeconds(t, a.run0, a.runEnd, a.limited)
+	opt := inferOptions{bootstrap: 200, extraW: raWindowHints(a.ev)}
+	if a.ev.len() > largeInput {
+		opt.fast = true
+		opt.bootstrap = 50
+	}
+	opt.extraW = append(opt.extraW, headerWindowHints(t)...)
+	a.inf = infer(a.ev, opt)
+	a.fillLimit()
+	a.fillHeaders()
+	a.fillRetryAfter()
+	a.fillOnset()
+	a.fillRetries()
+	a.fillLabels()
+	a.fillCandidates()
+	a.fillRecommendation()
+	a.fillVerdict()
+	if a.cfg.Series {
+		res.Series = a.series()
+	}
+}
+
+// runStats fills Result.Run.
+func (a *analysis) runStats() {
+	t, r := a.t, &a.res.Run
+	r.StartMs = a.run0
+	r.Start = time.UnixMilli(a.run0).UTC().Format(time.RFC3339)
+	r.DurationS = round3(float64(a.runEnd-a.run0) / 1000)
+	r.Samples = t.len()
+	var acc []float64
+	for i := 0; i < t.len(); i++ {
+		switch t.class(i) {
+		case clsAccepted:
+			r.Accepted++
+			acc = append(acc, float64(t.elapsed[i]))
+		case clsThrottled:
+			r.Throttled++
+		default:
+			r.Errors++
+		}
+		if t.code[i] != 0 {
+			r.Requests++
+		}
+	}
+	if r.Requests > 0 {
+		r.Share429 = round4(float64(r.Throttled) / float64(r.Requests))
+	}
+	r.Engines = len(t.engines.names)
+	r.MaxThreads = maxThreads(t)
+	if len(acc) > 0 {
+		var s float64
+		for _, v := range acc {
+			s += v
+		}
+		r.ResponseMeanS = round3(s / float64(len(acc)) / 1000)
+		r.ResponseP90S = round3(quantile(acc, 0.9) / 1000)
+	}
+	r.ThinkS = round3(thinkTime(t))
+	if d := float64(a.runEnd-a.run0) / 1000; d > 0 {
+		r.OfferedRatePerS = round3(float64(r.Requests) / d)
+		r.AcceptedRatePerS = round3(float64(r.Accepted) / d)
+	}
+}
+
+// maxThreads returns the most threads active at once: the largest
+// allThreads summed over engines (each engine's latest value), else the
+// number of distinct threads.
+func maxThreads(t *table) int {
+	if !t.hasThreads {
+		return len(t.threadN.names)
+	}
+	last := make([]int32, len(t.engines.names))
+	var sum, best int32
+	for i := 0; i < t.len(); i++ {
+		e := t.engine[i]
+		sum += t.threads[i] - last[e]
+		last[e] = t.threads[i]
+		best = max(best, sum)
+	}
+	return int(best)
+}
+
+// thinkTime is the median gap per thread between the end of one sample and
+// the start of the next (seconds).
+func thinkTime(t *table) float64 {
+	lastEnd := make([]int64, len(t.threadN.names))
+	for k := range lastEnd {
+		lastEnd[k] = math.MinInt64
+	}
+	var gaps []float64
+	for i := 0; i < t.len(); i++ {
+		th := t.thread[i]
+		s := t.startMs(i)
+		if lastEnd[th] != math.MinInt64 && s >= lastEnd[th] {
+			gaps = append(gaps, float64(s-lastEnd[th]))
+		}
+		lastEnd[th] = max(lastEnd[th], s+int64(t.elapsed[i]))
+	}
+	if len(gaps) == 0 {
+		return 0
+	}
+	return median(gaps) / 1000
+}
+
+// overlapWarning checks that samples of one thread do not overlap, which
+// they would if timeStamp were the end time but was read as the start.
+func overlapWarning(t *table) string {
+	lastEnd := make([]int64, len(t.threadN.names))
+	pairs, bad := 0, 0
+	for i := 0; i < t.len(); i++ {
+		th := t.thread[i]
+		s := t.startMs(i)
+		if lastEnd[th] != 0 {
+			pairs++
+			if s < lastEnd[th]-2 {
+				bad++
+			}
+		}
+		lastEnd[th] = max(lastEnd[th], s+int64(t.elapsed[i]))
+	}
+	if pairs >= 20 && bad*10 > pairs {
+		return fmt.Sprintf("%d of %d consecutive samples of one thread overlap: timeStamp may be the end time (try --timestamps end)", bad, pairs)
+	}
+	return ""
+}
+
+// limitedLabels marks the labels that were throttled (at least twice, or at
+// all when the run had at most two throttles); when nothing was throttled,
+// every label.
+func limitedLabels(t *table) []bool {
+	n := len(t.labels.names)
+	thr := make([]int, n)
+	total := 0
+	for i := 0; i < t.len(); i++ {
+		if t.class(i) == clsThrottled {
+			thr[t.label[i]]++
+			total++
+		}
+	}
+	lim := make([]bool, n)
+	for l := range lim {
+		switch {
+		case total == 0:
+			lim[l] = true
+		case total <= 2:
+			lim[l] = thr[l] > 0
+		default:
+			lim[l] = thr[l] >= 2
+		}
+	}
+	return lim
+}
+
+// limitedNames returns the names of the limited labels, sorted.
+func (a *analysis) limitedNames() []string {
+	var out []string
+	for l, ok := range a.limited {
+		if ok {
+			out = append(out, a.t.labels.names[l])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+func ptr[T any](v T) *T { return &v }
+
+// fptr returns a pointer to v rounded to 4 significant decimals, or nil for NaN.
+func fptr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return ptr(roundSig(v))
+}
+
+// roundSig rounds v to a precision that keeps JSON readable: 3 decimals
+// below 100, 1 decimal below 10000, else whole numbers.
+func roundSig(v float64) float64 {
+	switch a := math.Abs(v); {
+	case a < 100:
+		return round3(v)
+	case a < 10000:
+		return math.Round(v*10) / 10
+	}
+	return math.Round(v)
 }

@@ -1,0 +1,501 @@
+package analysis
+
+import (
+	"math"
+	"slices"
+)
+
+// fitter fits the model families on the events, scoring only the decisions
+// whose time is in [lo, hi) (the whole run, or a part of it for temporal
+// cross-validation and change detection). Limiter state always runs through
+// all events (teacher forcing).
+type fitter struct {
+	e      *events
+	lo, hi float64
+	buf    []int32
+	h      keyHist
+	extraW []float64 // window candidates from outside (Retry-After, headers)
+	fast   bool      // smaller grids (large inputs)
+}
+
+func (f *fitter) score(keys []int32) thresholdFit {
+	histOf(&f.h, f.e, keys, f.lo, f.hi)
+	return f.h.best()
+}
+
+// window grid (seconds) that every window search tries.
+var windowGrid = []float64{1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600}
+
+// interval is a stretch of time (a, b] that must contain a window boundary.
+type interval struct{ a, b float64 }
+
+// resetIntervals returns, per partition, the gaps between a throttled
+// decision and the next accepted one: with a fixed window a new window must
+// have started in between.
+func resetIntervals(e *events, sc *scope, lo, hi float64) []interval {
+	var iv []interval
+	for p := 0; p < sc.nparts; p++ {
+		seg := sc.order[sc.segs[p]:sc.segs[p+1]]
+		for x := 1; x < len(seg); x++ {
+			i, j := seg[x-1], seg[x]
+			if e.y[i] == evThrottled && e.y[j] == evAccepted && e.t[i] >= lo && e.t[j] < hi {
+				iv = append(iv, interval{e.t[i], e.t[j]})
+			}
+		}
+	}
+	const maxIntervals = 4000
+	if len(iv) > maxIntervals {
+		slices.SortFunc(iv, func(x, y interval) int { return cmpF(x.a, y.a) })
+		step := float64(len(iv)) / maxIntervals
+		out := make([]interval, 0, maxIntervals)
+		for k := 0; k < maxIntervals; k++ {
+			out = append(out, iv[int(float64(k)*step)])
+		}
+		iv = out
+	}
+	return iv
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// stab returns how many intervals contain some boundary phase + k*W, for the
+// best phase, and that phase (the middle of the best range).
+func stab(iv []interval, W float64) (score int, phase float64) {
+	type edge struct {
+		x float64
+		d int
+	}
+	always := 0
+	edges := make([]edge, 0, 2*len(iv)+2)
+	open0 := 0
+	for _, v := range iv {
+		l := v.b - v.a
+		if l >= W {
+			always++
+			continue
+		}
+		a := math.Mod(v.a, W)
+		if a < 0 {
+			a += W
+		}
+		b := a + l
+		if b <= W {
+			edges = append(edges, edge{a, +1}, edge{b, -1})
+		} else {
+			// wraps: (a, W) and [0, b-W]
+			edges = append(edges, edge{a, +1}, edge{b - W, -1})
+			open0++
+		}
+	}
+	slices.SortFunc(edges, func(x, y edge) int {
+		if c := cmpF(x.x, y.x); c != 0 {
+			return c
+		}
+		return y.d - x.d // opens before closes at the same point: (a,b] intervals touching count
+	})
+	cur := open0
+	best, bestLo, bestHi := cur, 0.0, 0.0
+	if len(edges) > 0 {
+		bestHi = edges[0].x
+	}
+	for k, ed := range edges {
+		cur += ed.d
+		if cur > best {
+			best = cur
+			bestLo = ed.x
+			if k+1 < len(edges) {
+				bestHi = edges[k+1].x
+			} else {
+				bestHi = W
+			}
+		}
+	}
+	return best + always, (bestLo + bestHi) / 2
+}
+
+// windowCandidates proposes window lengths: spacings of the reset intervals
+// (and their fractions), the standard grid and the extra candidates.
+func windowCandidates(iv []interval, span float64, extra []float64) []float64 {
+	var cands []float64
+	add := func(w float64) {
+		if w >= 0.5 && w <= math.Max(span, 1) {
+			cands = append(cands, w)
+		}
+	}
+	for _, w := range windowGrid {
+		add(w)
+	}
+	for _, w := range extra {
+		add(w)
+	}
+	if len(iv) >= 2 {
+		mids := make([]float64, len(iv))
+		widths := make([]float64, len(iv))
+		for k, v := range iv {
+			mids[k] = (v.a + v.b) / 2
+			widths[k] = v.b - v.a
+		}
+		slices.Sort(mids)
+		gap := math.Max(0.3, median(widths))
+		var centers []float64
+		s, c := mids[0], 1.0
+		for _, m := range mids[1:] {
+			if m-s/c <= gap {
+				s += m
+				c++
+				continue
+			}
+			centers = append(centers, s/c)
+			s, c = m, 1
+		}
+		centers = append(centers, s/c)
+		// Frequent spacings between nearby reset clusters.
+		bins := map[int]int{}
+		sum := map[int]float64{}
+		for k := 1; k < len(centers); k++ {
+			for lag := 1; lag <= 2 && k-lag >= 0; lag++ {
+				d := centers[k] - centers[k-lag]
+				if d < 0.5 {
+					continue
+				}
+				b := int(math.Round(math.Log(d) / math.Log(1.005)))
+				bins[b]++
+				sum[b] += d
+			}
+		}
+		type bc struct {
+			b, n int
+		}
+		var top []bc
+		for b, n := range bins {
+			top = append(top, bc{b, n})
+		}
+		slices.SortFunc(top, func(x, y bc) int {
+			if x.n != y.n {
+				return y.n - x.n
+			}
+			return x.b - y.b
+		})
+		for k := 0; k < len(top) && k < 8; k++ {
+			d := sum[top[k].b] / float64(top[k].n)
+			for m := 1; m <= 3; m++ {
+				add(d / float64(m))
+			}
+		}
+	}
+	slices.Sort(cands)
+	// Dedupe within 0.3%.
+	out := cands[:0]
+	for _, w := range cands {
+		if len(out) > 0 && w <= out[len(out)-1]*1.003 {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// fitFixed fits a fixed window (L per W, phase) in scope sc.
+func (f *fitter) fitFixed(sc *scope) *modelFit {
+	e := f.e
+	iv := resetIntervals(e, sc, f.lo, f.hi)
+	span := f.hi - f.lo
+	cands := windowCandidates(iv, span, f.extraW)
+	type res struct {
+		W, phi float64
+		th     thresholdFit
+	}
+	eval := func(W, phi float64, countThr bool) thresholdFit {
+		f.buf = fixedKeys(f.buf, e, sc, W, phi, countThr)
+		return f.score(f.buf)
+	}
+	phasesFor := func(W float64) []float64 {
+		if len(iv) > 0 {
+			_, ph := stab(iv, W)
+			return []float64{ph}
+		}
+		n := 12
+		if f.fast {
+			n = 6
+		}
+		ph := make([]float64, n)
+		for k := range ph {
+			ph[k] = W * float64(k) / float64(n)
+		}
+		return ph
+	}
+	var all []res
+	best := res{th: thresholdFit{mis: math.MaxInt}}
+	for _, W := range cands {
+		for _, phi := range phasesFor(W) {
+			th := eval(W, phi, false)
+			r := res{W, phi, th}
+			all = append(all, r)
+			if th.mis < best.th.mis || (th.mis == best.th.mis && W > best.W) {
+				best = r
+			}
+		}
+	}
+	if best.W == 0 {
+		return nil
+	}
+	// Refine W around the best candidate; keep the middle of the range of
+	// equally good windows.
+	steps := 40
+	if f.fast {
+		steps = 20
+	}
+	var ws []float64
+	var ths []thresholdFit
+	var phs []float64
+	for s := -steps; s <= steps; s++ {
+		W := best.W * (1 + 0.0005*float64(s))
+		phi := phasesFor(W)[0]
+		if len(iv) == 0 {
+			phi = best.phi
+		}
+		ws = append(ws, W)
+		phs = append(phs, phi)
+		ths = append(ths, eval(W, phi, false))
+	}
+	bi := bestMiddle(ths)
+	m := &modelFit{algo: AlgoFixedWindow, sc: sc, cont: ws[bi], phase: phs[bi], th: ths[bi], k: 3}
+	m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
+	if len(iv) == 0 {
+		m.note = "no window reset was observed: window weakly identified"
+	}
+	// Variant: throttled requests count against the quota too.
+	if th := eval(m.cont, m.phase, true); th.mis < m.th.mis {
+		m.countThr = true
+		m.th = th
+		m.variant = "rejected-counted"
+		m.k++
+	}
+	return m
+}
+
+// bestMiddle returns the index of the middle of the longest run of minimal
+// mismatch counts.
+func bestMiddle(ths []thresholdFit) int {
+	minM := math.MaxInt
+	for _, t := range ths {
+		minM = min(minM, t.mis)
+	}
+	bestLen, bestStart, curStart := 0, 0, -1
+	for k, t := range ths {
+		if t.mis == minM {
+			if curStart < 0 {
+				curStart = k
+			}
+			if k-curStart+1 > bestLen {
+				bestLen, bestStart = k-curStart+1, curStart
+			}
+		} else {
+			curStart = -1
+		}
+	}
+	return bestStart + (bestLen-1)/2
+}
+
+// tiedRange returns the range of values whose mismatches are within the
+// bound best + 2*sqrt(best) + 1.
+func tiedRange(vals []float64, ths []thresholdFit, best int) (lo, hi float64) {
+	bound := float64(best) + 2*math.Sqrt(float64(best)) + 1
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for k, t := range ths {
+		if float64(t.mis) <= bound {
+			lo = math.Min(lo, vals[k])
+			hi = math.Max(hi, vals[k])
+		}
+	}
+	return lo, hi
+}
+
+// fitSliding fits a sliding window log (L per rolling W) in scope sc.
+func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
+	e := f.e
+	span := math.Min(f.hi-f.lo, 3600)
+	if span < 0.5 {
+		return nil
+	}
+	eval := func(W float64) thresholdFit {
+		f.buf = slidingKeys(f.buf, e, sc, W, false)
+		return f.score(f.buf)
+	}
+	var cands []float64
+	ng := 36
+	if f.fast {
+		ng = 20
+	}
+	for k := 0; k < ng; k++ {
+		cands = append(cands, 0.5*math.Pow(span/0.5, float64(k)/float64(ng-1)))
+	}
+	cands = append(cands, hintW...)
+	cands = append(cands, f.extraW...)
+	bestW, bestM := 0.0, math.MaxInt
+	for _, W := range cands {
+		if W < 0.5 || W > span {
+			continue
+		}
+		if th := eval(W); th.mis < bestM {
+			bestW, bestM = W, th.mis
+		}
+	}
+	if bestW == 0 {
+		return nil
+	}
+	// Coarse then fine refinement.
+	for _, rel := range []float64{0.15, 0.02} {
+		n := 15
+		if f.fast {
+			n = 8
+		}
+		var ws []float64
+		var ths []thresholdFit
+		for s := -n; s <= n; s++ {
+			W := bestW * (1 + rel*float64(s)/float64(n))
+			ws = append(ws, W)
+			ths = append(ths, eval(W))
+		}
+		bi := bestMiddle(ths)
+		bestW = ws[bi]
+		if rel == 0.02 {
+			m := &modelFit{algo: AlgoSlidingWindow, variant: "log", sc: sc, cont: bestW, th: ths[bi], k: 2}
+			m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
+			if th := f.evalSlidingCounted(sc, bestW); th.mis < m.th.mis {
+				m.countThr, m.th, m.k = true, th, m.k+1
+				m.variant = "log-rejected-counted"
+			}
+			return m
+		}
+	}
+	return nil
+}
+
+func (f *fitter) evalSlidingCounted(sc *scope, W float64) thresholdFit {
+	f.buf = slidingKeys(f.buf, f.e, sc, W, true)
+	return f.score(f.buf)
+}
+
+// fitCounter fits a sliding window counter near the given windows and phases.
+func (f *fitter) fitCounter(sc *scope, ws, phases []float64) *modelFit {
+	var best *modelFit
+	for _, W := range ws {
+		if W <= 0 {
+			continue
+		}
+		phs := append([]float64(nil), phases...)
+		for k := 0; k < 6; k++ {
+			phs = append(phs, W*float64(k)/6)
+		}
+		for _, phi := range phs {
+			f.buf = counterKeys(f.buf, f.e, sc, W, phi)
+			th := f.score(f.buf)
+			if best == nil || th.mis < best.th.mis {
+				best = &modelFit{algo: AlgoSlidingWindow, variant: "counter", sc: sc, cont: W, phase: phi, th: th, k: 3}
+			}
+		}
+	}
+	if best != nil {
+		best.contLo, best.contHi = best.cont, best.cont
+	}
+	return best
+}
+
+// saturationRate estimates the accepted rate per partition while throttled:
+// counted requests between the first and the last throttle, over that time.
+func saturationRate(e *events, sc *scope, lo, hi float64) float64 {
+	var rates []float64
+	for p := 0; p < sc.nparts; p++ {
+		seg := sc.order[sc.segs[p]:sc.segs[p+1]]
+		first, last := -1, -1
+		nthr := 0
+		for x, i := range seg {
+			if e.y[i] == evThrottled && e.t[i] >= lo && e.t[i] < hi {
+				if first < 0 {
+					first = x
+				}
+				last = x
+				nthr++
+			}
+		}
+		if nthr < 2 || last <= first {
+			continue
+		}
+		cnt := 0
+		for _, i := range seg[first:last] {
+			if e.y[i] != evThrottled {
+				cnt++
+			}
+		}
+		d := e.t[seg[last]] - e.t[seg[first]]
+		if d > 0 && cnt > 0 {
+			rates = append(rates, float64(cnt)/d)
+		}
+	}
+	return median(rates)
+}
+
+// fitBucket fits a token bucket (rate r, burst b) in scope sc.
+func (f *fitter) fitBucket(sc *scope) *modelFit {
+	e := f.e
+	r0 := saturationRate(e, sc, f.lo, f.hi)
+	if math.IsNaN(r0) || r0 <= 0 {
+		return nil
+	}
+	eval := func(r float64) thresholdFit {
+		f.buf, _ = bucketKeys(f.buf, nil, e, sc, r)
+		return f.score(f.buf)
+	}
+	bestR, bestM := r0, math.MaxInt
+	n := 44
+	if f.fast {
+		n = 22
+	}
+	for k := 0; k <= n; k++ {
+		r := r0 * (0.5 + 1.1*float64(k)/float64(n))
+		if th := eval(r); th.mis < bestM {
+			bestR, bestM = r, th.mis
+		}
+	}
+	var rs []float64
+	var ths []thresholdFit
+	m := 15
+	if f.fast {
+		m = 8
+	}
+	for s := -m; s <= m; s++ {
+		r := bestR * (1 + 0.03*float64(s)/float64(m))
+		rs = append(rs, r)
+		ths = append(ths, eval(r))
+	}
+	bi := bestMiddle(ths)
+	fit := &modelFit{algo: AlgoTokenBucket, sc: sc, cont: rs[bi], th: ths[bi], k: 2}
+	fit.contLo, fit.contHi = tiedRange(rs, ths, ths[bi].mis)
+	return fit
+}
+
+// fitConcurrency fits a concurrency cap in scope sc.
+func (f *fitter) fitConcurrency(sc *scope) *modelFit {
+	f.buf = concKeys(f.buf, f.e, sc)
+	th := f.score(f.buf)
+	return &modelFit{algo: AlgoConcurrency, sc: sc, th: th, k: 1}
+}
+
+// lnLik is the log-likelihood of n predictions with mis mistakes under the
+// noisy-oracle model (each prediction wrong with probability eps).
+func lnLik(n, mis int) float64 {
+	if n == 0 {
+		return 0
+	}
+	eps := math.Max(float64(mis)/float64(n), 0.5/float64(n))
+	return float64(n-mis)*math.Log(1-eps) + float64(mis)*math.Log(eps)
+}

@@ -1,0 +1,434 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// minThrottles is the number of throttled decisions below which no limit is
+// fitted (too little evidence).
+const minThrottles = 3
+
+// confidenceOf reads a BIC difference on the Kass-Raftery scale.
+func confidenceOf(dbic float64) string {
+	switch {
+	case dbic > 10:
+		return ConfVeryStrong
+	case dbic > 6:
+		return ConfStrong
+	case dbic > 2:
+		return ConfPositive
+	}
+	return ConfAmbiguous
+}
+
+// fillLimit fills Result.Limit from the inference.
+func (a *analysis) fillLimit() {
+	l := &a.res.Limit
+	e, inf := a.ev, a.inf
+	l.Algorithm, l.Scope, l.Confidence = AlgoUnknown, ScopeShared, ConfNone
+	l.Labels = []string{}
+	if e.nThr > 0 {
+		l.Labels = a.limitedNames()
+	}
+	if e.nThr < minThrottles || inf.best == nil {
+		a.noLimit()
+		return
+	}
+	b := inf.best
+	l.Detected = true
+	l.Algorithm, l.Scope = b.algo, b.sc.name
+	l.Variant = b.variant
+	l.DeltaBIC = round2(math.Min(inf.deltaBIC, 9999))
+	if inf.runnerUp == nil {
+		l.DeltaBIC = 9999
+	}
+	l.Confidence = confidenceOf(l.DeltaBIC)
+	if b.th.n > 0 {
+		l.Mismatch = round4(float64(b.th.mis) / float64(b.th.n))
+	}
+	if inf.cvOK {
+		l.CVMismatch = round4(inf.cvMis)
+	}
+	lim := b.limitValue()
+	switch b.algo {
+	case AlgoFixedWindow, AlgoSlidingWindow:
+		l.Limit = fptr(lim)
+		l.WindowS = fptr(b.cont)
+		l.RatePerS = fptr(lim / b.cont)
+		if b.algo == AlgoFixedWindow || b.variant == "counter" {
+			ph := math.Mod(float64(a.run0)/1000+b.phase, b.cont)
+			if ph < 0 {
+				ph += b.cont
+			}
+			l.PhaseS = fptr(ph)
+			if b.algo == AlgoFixedWindow && (ph < 0.25 || b.cont-ph < 0.25) {
+				l.Variant = "clock-aligned"
+			}
+		}
+	case AlgoTokenBucket, AlgoLeakyQueue:
+		l.RatePerS = fptr(b.cont)
+		l.Burst = fptr(lim)
+	case AlgoConcurrency:
+		l.Concurrency = fptr(lim)
+	}
+	if len(inf.ci) > 0 {
+		l.CI = map[string][2]float64{}
+		for k, v := range inf.ci {
+			l.CI[k] = [2]float64{roundSig(v[0]), roundSig(v[1])}
+		}
+	}
+	l.Changing = inf.changing
+	l.Caveats = append(l.Caveats, inf.caveats...)
+	if b.note != "" {
+		l.Caveats = append(l.Caveats, b.note)
+	}
+	if e.nThr < 20 {
+		l.Caveats = append(l.Caveats, fmt.Sprintf("only %d throttled responses: the estimate is weak", e.nThr))
+		if l.Confidence == ConfVeryStrong || l.Confidence == ConfStrong {
+			l.Confidence = ConfPositive
+		}
+	}
+	if l.Mismatch > 0.05 {
+		l.Caveats = append(l.Caveats, fmt.Sprintf("the chosen model mispredicts %.1f%% of the decisions: another limit, retries or noise are mixed in", 100*l.Mismatch))
+	}
+	if inf.runnerUp != nil && l.Confidence == ConfAmbiguous {
+		l.Caveats = append(l.Caveats, fmt.Sprintf("ambiguous: %s fits almost as well (ΔBIC %.1f)", describeFit(inf.runnerUp), inf.deltaBIC))
+	}
+	if (b.algo == AlgoFixedWindow || b.algo == AlgoSlidingWindow) && e.hi-e.lo < 2*b.cont {
+		l.Caveats = append(l.Caveats, "the run covers fewer than two windows: the window length is weakly identified")
+	}
+	if b.sc.name == ScopePerThread {
+		l.Caveats = append(l.Caveats, "per-thread scope: each JMeter thread (one user or token) has its own quota; rate_per_s is per thread")
+	}
+}
+
+// noLimit fills Limit when nothing (or too little) was throttled: lower
+// bounds on the limit from the accepted requests.
+func (a *analysis) noLimit() {
+	l := &a.res.Limit
+	e := a.ev
+	peak := peakSustained(a.sec.limAcc, 10)
+	l.LowerBoundPerS = fptr(peak)
+	if e.nThr > 0 {
+		l.Caveats = append(l.Caveats, fmt.Sprintf("only %d throttled responses: too few to fit a limit", e.nThr))
+	} else {
+		l.Caveats = append(l.Caveats, "no request was throttled: the limit was not reached")
+	}
+	var acc []float64
+	for i := range e.t {
+		if e.y[i] != evThrottled {
+			acc = append(acc, e.t[i])
+		}
+	}
+	for _, w := range []float64{1, 10, 60} {
+		if e.hi-e.lo < w {
+			continue
+		}
+		n := maxInWindow(acc, w)
+		l.Caveats = append(l.Caveats, fmt.Sprintf("limit is at least %d requests per %g s (the most accepted in any %g s)", n, w, w))
+	}
+}
+
+// maxInWindow returns the largest number of times in any half-open interval
+// of length w (times sorted).
+func maxInWindow(ts []float64, w float64) int {
+	best, j := 0, 0
+	for i := range ts {
+		for ts[j] <= ts[i]-w {
+			j++
+		}
+		best = max(best, i-j+1)
+	}
+	return best
+}
+
+// fillCandidates lists the fitted models, best first (at most 24).
+func (a *analysis) fillCandidates() {
+	for k, m := range a.inf.fits {
+		if k >= 24 {
+			break
+		}
+		c := Candidate{Algorithm: m.algo, Variant: m.variant, Scope: m.sc.name, K: m.k, N: m.th.n,
+			Mismatch: m.th.mis, BIC: round2(m.bic), Params: map[string]float64{}}
+		lim := m.limitValue()
+		switch m.algo {
+		case AlgoFixedWindow, AlgoSlidingWindow:
+			c.Params["limit"] = lim
+			c.Params["window_s"] = roundSig(m.cont)
+			c.Params["rate_per_s"] = roundSig(lim / m.cont)
+		case AlgoTokenBucket, AlgoLeakyQueue:
+			c.Params["rate_per_s"] = roundSig(m.cont)
+			c.Params["burst"] = lim
+		case AlgoConcurrency:
+			c.Params["concurrency"] = lim
+		}
+		if m.raN > 0 {
+			c.Params["retry_after_agreement"] = round3(float64(m.raAgree) / float64(m.raN))
+		}
+		if m.delayN > 0 && m.delayMis > 0 {
+			c.Params["delay_mismatches"] = float64(m.delayMis)
+		}
+		c.Note = m.note
+		a.res.Candidates = append(a.res.Candidates, c)
+	}
+}
+
+// fillLabels summarises each label.
+func (a *analysis) fillLabels() {
+	t := a.t
+	n := len(t.labels.names)
+	type acc struct {
+		samples, thr, errs, retries int
+		el                          []float64
+	}
+	ls := make([]acc, n)
+	for i := 0; i < t.len(); i++ {
+		l := t.label[i]
+		ls[l].samples++
+		switch t.class(i) {
+		case clsThrottled:
+			ls[l].thr++
+		case clsAccepted:
+			ls[l].el = append(ls[l].el, float64(t.elapsed[i]))
+		default:
+			ls[l].errs++
+		}
+	}
+	for l, r := range a.retryByLabel {
+		ls[l].retries = r
+	}
+	d := float64(a.runEnd-a.run0) / 1000
+	for l, x := range ls {
+		s := LabelStats{Label: t.labels.names[l], Samples: x.samples, Throttled: x.thr, Errors: x.errs, Retries: x.retries}
+		if d > 0 {
+			s.RatePerS = round3(float64(x.samples) / d)
+		}
+		if len(x.el) > 0 {
+			s.P95Ms = roundSig(quantile(x.el, 0.95))
+		}
+		a.res.Labels = append(a.res.Labels, s)
+	}
+	sort.SliceStable(a.res.Labels, func(i, j int) bool { return a.res.Labels[i].Label < a.res.Labels[j].Label })
+}
+
+// fillHeaders fills Result.Headers from the quota headers.
+func (a *analysis) fillHeaders() {
+	t := a.t
+	h := &a.res.Headers
+	h.Families = append([]string{}, t.families...)
+	slices.Sort(h.Families)
+	if len(t.quota) == 0 {
+		if len(h.Families) == 0 {
+			h.Note = "no rate-limit headers were saved (save Retry-After and X-RateLimit-* with sample_variables, or use XML results with response headers)"
+		}
+		return
+	}
+	var lims []float64
+	for _, q := range t.quota {
+		if !math.IsNaN(float64(q.limit)) {
+			lims = append(lims, float64(q.limit))
+		}
+	}
+	if len(lims) > 0 {
+		h.Limit = fptr(mode(lims))
+	}
+	if w, ok := headerWindow(t); ok {
+		h.WindowS = fptr(w)
+	}
+	h.Scope = headerScope(t)
+	l := a.res.Limit
+	if l.Detected && (h.Limit != nil || h.WindowS != nil) {
+		agree := true
+		if h.Limit != nil && l.Limit != nil && math.Abs(*h.Limit-*l.Limit) > 0.05**h.Limit+0.5 {
+			agree = false
+		}
+		if h.Limit != nil && l.Limit == nil && l.Burst != nil && math.Abs(*h.Limit-*l.Burst) > 0.15**h.Limit+1 {
+			agree = false
+		}
+		if h.WindowS != nil && l.WindowS != nil && math.Abs(*h.WindowS-*l.WindowS) > math.Max(0.5, 0.02**h.WindowS) {
+			agree = false
+		}
+		if h.Scope != "" && h.Scope != l.Scope {
+			agree = false
+		}
+		h.AgreesWithFit = ptr(agree)
+		if agree {
+			h.Note = "the rate-limit headers agree with the fitted model"
+		} else {
+			h.Note = "the rate-limit headers disagree with the fitted model: a second limit, or headers that describe another policy"
+		}
+	}
+}
+
+// mode returns the most frequent value.
+func mode(v []float64) float64 {
+	cnt := map[float64]int{}
+	best, bn := math.NaN(), 0
+	for _, x := range v {
+		cnt[x]++
+		if cnt[x] > bn || (cnt[x] == bn && x < best) {
+			best, bn = x, cnt[x]
+		}
+	}
+	return best
+}
+
+// headerWindow derives the window from reset headers: t_end + reset is
+// constant within a window, and its distinct values are W apart.
+func headerWindow(t *table) (float64, bool) {
+	var bs []float64
+	for _, q := range t.quota {
+		if math.IsNaN(float64(q.reset)) {
+			continue
+		}
+		i := int(q.idx)
+		bs = append(bs, float64(t.startMs(i)+int64(t.elapsed[i]))/1000+float64(q.reset))
+	}
+	if w, ok := boundarySpacing(bs, 1.0); ok {
+		return w, true
+	}
+	for _, q := range t.quota {
+		if !math.IsNaN(float64(q.wd)) && q.wd > 0 {
+			return float64(q.wd), true
+		}
+	}
+	return 0, false
+}
+
+// headerWindowHints are window candidates from the headers.
+func headerWindowHints(t *table) []float64 {
+	if w, ok := headerWindow(t); ok {
+		return []float64{w}
+	}
+	return nil
+}
+
+// boundarySpacing clusters boundary times (each known to within tol
+// seconds) and returns the most frequent spacing between consecutive
+// clusters, when at least three clusters exist.
+func boundarySpacing(bs []float64, tol float64) (float64, bool) {
+	if len(bs) < 3 {
+		return 0, false
+	}
+	slices.Sort(bs)
+	var centers []float64
+	s, c := bs[0], 1.0
+	for _, x := range bs[1:] {
+		if x-s/c <= tol {
+			s += x
+			c++
+			continue
+		}
+		centers = append(centers, s/c)
+		s, c = x, 1
+	}
+	centers = append(centers, s/c)
+	if len(centers) < 3 {
+		return 0, false
+	}
+	bins := map[int][]float64{}
+	for k := 1; k < len(centers); k++ {
+		d := centers[k] - centers[k-1]
+		if d < 2*tol {
+			continue
+		}
+		b := int(math.Round(math.Log(d) / math.Log(1.03)))
+		bins[b] = append(bins[b], d)
+	}
+	var best []float64
+	for _, v := range bins {
+		if len(v) > len(best) || (len(v) == len(best) && len(v) > 0 && v[0] < best[0]) {
+			best = v
+		}
+	}
+	if len(best) < 2 {
+		return 0, false
+	}
+	return median(best), true
+}
+
+// headerScope tells from the used/remaining counters whether one quota is
+// shared by all threads (the counter moves by one between consecutive
+// responses of any thread) or kept per thread.
+func headerScope(t *table) string {
+	type obs struct {
+		i    int
+		used float64
+	}
+	var seq []obs
+	for _, q := range t.quota {
+		switch {
+		case !math.IsNaN(float64(q.used)):
+			seq = append(seq, obs{int(q.idx), float64(q.used)})
+		case !math.IsNaN(float64(q.remaining)):
+			seq = append(seq, obs{int(q.idx), -float64(q.remaining)})
+		}
+	}
+	if len(seq) < 20 {
+		return ""
+	}
+	// Only accepted responses move the counter.
+	step := func(a, b float64) bool { return b-a == 1 }
+	shared, sharedN := 0, 0
+	var prev *obs
+	lastTh := map[uint32]obs{}
+	thread, threadN := 0, 0
+	for k := range seq {
+		o := seq[k]
+		if t.class(o.i) != clsAccepted {
+			continue
+		}
+		if prev != nil {
+			sharedN++
+			if step(prev.used, o.used) {
+				shared++
+			}
+		}
+		prev = &seq[k]
+		th := t.thread[o.i]
+		if p, ok := lastTh[th]; ok {
+			threadN++
+			if step(p.used, o.used) {
+				thread++
+			}
+		}
+		lastTh[th] = o
+	}
+	if sharedN < 10 || threadN < 10 {
+		return ""
+	}
+	fs, ft := float64(shared)/float64(sharedN), float64(thread)/float64(threadN)
+	switch {
+	case ft > 0.6 && ft > fs+0.2:
+		return ScopePerThread
+	case fs > 0.6 && fs > ft+0.2:
+		return ScopeShared
+	}
+	return ""
+}
+
+// raWindowHints proposes window lengths from Retry-After: its maximum (a
+// window reset is at most W away) and the spacing of the reset instants
+// t + Retry-After.
+func raWindowHints(e *events) []float64 {
+	var maxRA float64
+	var bs []float64
+	for i := range e.t {
+		if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra[i])) {
+			r := float64(e.ra[i])
+			maxRA = math.Max(maxRA, r)
+			bs = append(bs, e.t[i]+r)
+		}
+	}
+	var out []float64
+	if maxRA > 1 {
+		out = append(out, maxRA, maxRA-1, maxRA+1)
+	}
+	if w, ok := boundarySpacing(bs, 1.0); ok {
+		out = append(out, w)
+	}
+	return out
+}

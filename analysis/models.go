@@ -1,0 +1,227 @@
+package analysis
+
+import (
+	"container/heap"
+	"math"
+	"slices"
+)
+
+// modelFit is one fitted model: algorithm x variant x scope with its
+// parameters and its teacher-forced mismatches.
+type modelFit struct {
+	algo, variant string
+	sc            *scope
+	cont          float64 // window W (s) or rate r (1/s); 0 for concurrency
+	phase         float64 // window boundaries at phase + k*W (s after run start)
+	countThr      bool    // throttled requests count against the quota
+	th            thresholdFit
+	k             int // parameters counted by BIC
+
+	delayN, delayMis int // accepted requests whose extra delay the model predicts wrongly
+	raN, raAgree     int // throttles with Retry-After, and how many the model predicts (within rounding)
+	bic              float64
+	lnL              float64
+	contLo, contHi   float64 // range of the continuous parameter within the mismatch bound
+	note             string
+}
+
+// keys computes the model's keys for every event.
+func (m *modelFit) keys(dst []int32, e *events) []int32 {
+	switch m.algo {
+	case AlgoFixedWindow:
+		return fixedKeys(dst, e, m.sc, m.cont, m.phase, m.countThr)
+	case AlgoSlidingWindow:
+		if m.variant == "counter" {
+			return counterKeys(dst, e, m.sc, m.cont, m.phase)
+		}
+		return slidingKeys(dst, e, m.sc, m.cont, m.countThr)
+	case AlgoTokenBucket, AlgoLeakyQueue:
+		dst, _ = bucketKeys(dst, nil, e, m.sc, m.cont)
+		return dst
+	case AlgoConcurrency:
+		return concKeys(dst, e, m.sc)
+	}
+	return dst
+}
+
+// limitValue converts the threshold into the model's limit parameter: L per
+// window, bucket size b, queue length B, or concurrency C.
+func (m *modelFit) limitValue() float64 { return limitOf(m.algo, m.variant, m.th.thr) }
+
+func limitOf(algo, variant string, thr int32) float64 {
+	switch algo {
+	case AlgoTokenBucket:
+		return float64(thr - 1)
+	case AlgoLeakyQueue:
+		return float64(thr - 2)
+	}
+	return float64(thr)
+}
+
+// ratePerS is the sustained rate the model allows (per partition).
+func (m *modelFit) ratePerS() float64 {
+	switch m.algo {
+	case AlgoFixedWindow, AlgoSlidingWindow:
+		return m.limitValue() / m.cont
+	case AlgoTokenBucket, AlgoLeakyQueue:
+		return m.cont
+	}
+	return math.NaN()
+}
+
+func resize(dst []int32, n int) []int32 {
+	if cap(dst) < n {
+		return make([]int32, n)
+	}
+	return dst[:n]
+}
+
+// fixedKeys: key = requests already counted in the event's fixed window.
+func fixedKeys(dst []int32, e *events, sc *scope, W, phi float64, countThr bool) []int32 {
+	n := e.len()
+	dst = resize(dst, n)
+	win := make([]int64, sc.nparts)
+	cnt := make([]int32, sc.nparts)
+	for p := range win {
+		win[p] = math.MinInt64
+	}
+	inv := 1 / W
+	for i := 0; i < n; i++ {
+		p := sc.part[i]
+		k := int64(math.Floor((e.t[i] - phi) * inv))
+		if k != win[p] {
+			win[p] = k
+			cnt[p] = 0
+		}
+		dst[i] = cnt[p]
+		if e.y[i] != evThrottled || countThr {
+			cnt[p]++
+		}
+	}
+	return dst
+}
+
+// slidingKeys: key = requests counted in (t-W, t) of the event's partition.
+func slidingKeys(dst []int32, e *events, sc *scope, W float64, countThr bool) []int32 {
+	n := e.len()
+	dst = resize(dst, n)
+	for p := 0; p < sc.nparts; p++ {
+		seg := sc.order[sc.segs[p]:sc.segs[p+1]]
+		j := 0
+		var in int32
+		for x, i := range seg {
+			for j < x && e.t[seg[j]] <= e.t[i]-W {
+				if e.y[seg[j]] != evThrottled || countThr {
+					in--
+				}
+				j++
+			}
+			dst[i] = in
+			if e.y[i] != evThrottled || countThr {
+				in++
+			}
+		}
+	}
+	return dst
+}
+
+// counterKeys: key = floor of the sliding-window-counter estimate
+// prev*(1-elapsed/W) + cur (Cloudflare style).
+func counterKeys(dst []int32, e *events, sc *scope, W, phi float64) []int32 {
+	n := e.len()
+	dst = resize(dst, n)
+	win := make([]int64, sc.nparts)
+	cur := make([]float64, sc.nparts)
+	prev := make([]float64, sc.nparts)
+	for p := range win {
+		win[p] = math.MinInt64
+	}
+	for i := 0; i < n; i++ {
+		p := sc.part[i]
+		x := (e.t[i] - phi) / W
+		k := int64(math.Floor(x))
+		if k != win[p] {
+			if k == win[p]+1 {
+				prev[p] = cur[p]
+			} else {
+				prev[p] = 0
+			}
+			cur[p] = 0
+			win[p] = k
+		}
+		frac := x - float64(k)
+		est := prev[p]*(1-frac) + cur[p]
+		dst[i] = int32(math.Floor(est + 1e-9))
+		if e.y[i] != evThrottled {
+			cur[p]++
+		}
+	}
+	return dst
+}
+
+// bucketKeys: the token deficit D (tokens used and not yet refilled) before
+// each event, refilled at rate r, floored at 0 (bucket full); key =
+// ceil(D+1), so that "accept iff key < b+1" is "accept iff a token is left".
+// defs, when not nil, receives D.
+func bucketKeys(dst []int32, defs []float64, e *events, sc *scope, r float64) ([]int32, []float64) {
+	n := e.len()
+	dst = resize(dst, n)
+	if defs != nil {
+		defs = defs[:0]
+		defs = slices.Grow(defs, n)[:n]
+	}
+	d := make([]float64, sc.nparts)
+	last := make([]float64, sc.nparts)
+	seen := make([]bool, sc.nparts)
+	for i := 0; i < n; i++ {
+		p := sc.part[i]
+		if seen[p] {
+			d[p] = math.Max(0, d[p]-r*(e.t[i]-last[p]))
+		}
+		seen[p] = true
+		last[p] = e.t[i]
+		dst[i] = int32(math.Ceil(d[p] + 1 - 1e-9))
+		if defs != nil {
+			defs[i] = d[p]
+		}
+		if e.y[i] != evThrottled {
+			d[p]++
+		}
+	}
+	return dst, defs
+}
+
+// depHeap is a min-heap of departure times.
+type depHeap []float64
+
+func (h depHeap) Len() int           { return len(h) }
+func (h depHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h depHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *depHeap) Push(x any)        { *h = append(*h, x.(float64)) }
+func (h *depHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// concKeys: key = accepted requests in flight at the server when the event
+// arrived (same partition).
+func concKeys(dst []int32, e *events, sc *scope) []int32 {
+	n := e.len()
+	dst = resize(dst, n)
+	h := &depHeap{}
+	for p := 0; p < sc.nparts; p++ {
+		*h = (*h)[:0]
+		for _, i := range sc.order[sc.segs[p]:sc.segs[p+1]] {
+			for h.Len() > 0 && (*h)[0] <= e.t[i] {
+				heap.Pop(h)
+			}
+			dst[i] = int32(h.Len())
+			if e.y[i] != evThrottled {
+				heap.Push(h, e.dep[i])
+			}
+		}
+	}
+	return dst
+}
