@@ -1,16 +1,197 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"jmtune/analysis"
+	"jmtune/jtl"
 )
 
-// analyzeCommand returns the "analyze" command. PLACEHOLDER: being implemented.
+const analyzeDescription = `Infers the API's rate limit from JMeter results: is it a hard limit per
+organisation or per user, what algorithm (fixed window, sliding window, token
+bucket, leaky queue, concurrency cap), what rate, what Retry-After means, and
+what rate, threads, ramp-up, timer and retry policy to use instead.
+
+  jmtune analyze results.jtl
+  jmtune analyze --format markdown -o analysis.md results.jtl
+  jmtune analyze --format json --series results.xml > analysis.json
+  jmtune analyze --label '^GET ' --throttle-codes 429,503 run1.jtl run2.jtl
+
+Text and Markdown start with a verdict of a few lines to paste into a
+ticket, then the evidence: the limit with confidence and intervals, the
+onset of throttling, Retry-After explained, rate-limit headers, client
+behaviour (retries, time lost), the recommendation, the models compared,
+per-label counts. JSON has stable keys (see README).
+
+Save Retry-After and rate-limit headers for the best result: XML results
+with response headers, or CSV with sample_variables (retryAfter, rlLimit,
+rlRemaining, rlReset). Flags go before the file names.`
+
+// analyzeCommand returns the "analyze" command.
 func analyzeCommand() *cli.Command {
-	return &cli.Command{
-		Name:   "analyze",
-		Usage:  "(not yet implemented)",
-		Action: func(c *cli.Context) error { return errors.New("analyze: not implemented yet") },
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "output `FORMAT`: text, markdown or json"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the analysis to `FILE` (atomically) instead of standard output"},
+		&cli.StringFlag{Name: "throttle-codes", Usage: "response `CODES` that mean throttled, comma-separated (default 429, and 503 with Retry-After)"},
+		&cli.BoolFlag{Name: "series", Usage: "include the per-second series in JSON output"},
 	}
+	flags = append(flags, filterFlags()...)
+	flags = append(flags, inputFlags()...)
+	return &cli.Command{
+		Name:        "analyze",
+		Usage:       "infer the rate limit (algorithm, scope, rate, Retry-After meaning) and what to change",
+		ArgsUsage:   "FILE...",
+		Description: analyzeDescription,
+		Flags:       flags,
+		Action:      analyzeAction,
+	}
+}
+
+func analyzeAction(c *cli.Context) error {
+	files := c.Args().Slice()
+	if err := checkFlagsBeforeFiles(files); err != nil {
+		return err
+	}
+	format := c.String("format")
+	switch format {
+	case "text", "markdown", "md", "json":
+	default:
+		return usageErrorf("--format: want text, markdown or json, got %q", format)
+	}
+	codes, err := parseThrottleCodes(c.String("throttle-codes"))
+	if err != nil {
+		return err
+	}
+	out := c.String("output")
+	if out != "" && out != "-" {
+		if err := checkNotInput(out, files); err != nil {
+			return err
+		}
+	}
+	filter, err := newSampleFilter(c)
+	if err != nil {
+		return err
+	}
+	src, err := openInputs(c, files)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var in jtl.Source = src
+	if filter.active {
+		in = &filteredSource{Source: src, keep: filter.Keep}
+	}
+	res, err := analysis.Analyze(in, analysis.Config{ThrottleCodes: codes, Series: c.Bool("series"), Tool: "jmtune " + version})
+	if err != nil {
+		return err
+	}
+	stderr := c.App.ErrWriter
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "jmtune analyze: warning: %s\n", w)
+	}
+	var buf bytes.Buffer
+	switch format {
+	case "text":
+		err = res.WriteText(&buf)
+	case "markdown", "md":
+		err = res.WriteMarkdown(&buf)
+	case "json":
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(res)
+	}
+	if err != nil {
+		return err
+	}
+	if out == "" || out == "-" {
+		_, err = c.App.Writer.Write(buf.Bytes())
+		return err
+	}
+	return writeFileAtomic(out, buf.Bytes())
+}
+
+// filteredSource passes on only the samples keep accepts.
+type filteredSource struct {
+	jtl.Source
+	keep func(*jtl.Sample) bool
+}
+
+func (f *filteredSource) Scan() bool {
+	for f.Source.Scan() {
+		if f.keep(f.Source.Sample()) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseThrottleCodes parses "429,503"; "" means the default (nil).
+func parseThrottleCodes(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var codes []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 100 || n > 999 {
+			return nil, usageErrorf("--throttle-codes: %q is not an HTTP status code (want e.g. 429,503)", f)
+		}
+		codes = append(codes, n)
+	}
+	return codes, nil
+}
+
+// checkNotInput refuses an output path that names one of the inputs.
+func checkNotInput(out string, inputs []string) error {
+	oi, err := os.Stat(out)
+	if err != nil {
+		return nil // does not exist yet
+	}
+	for _, in := range inputs {
+		if in == "-" {
+			continue
+		}
+		if ii, err := os.Stat(in); err == nil && os.SameFile(oi, ii) {
+			return usageErrorf("-o %s is one of the input files: choose another output file", out)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside name and renames
+// it into place, so that name is never left half-written.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := io.Copy(f, bytes.NewReader(data))
+	cerr := f.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, name)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", name, werr)
+	}
+	return nil
 }

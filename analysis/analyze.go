@@ -93,11 +93,6 @@ func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
 	return t, st, nil
 }
 
-// formatter is implemented by sources that can describe their format.
-type formatter interface {
-	Format() jtl.Format
-}
-
 // analyzeTable runs the analysis on a filled table.
 func analyzeTable(t *table, st *ingestStats, cfg Config, src jtl.Source) (*Result, error) {
 	t.sortByStart()
@@ -122,15 +117,22 @@ func analyzeTable(t *table, st *ingestStats, cfg Config, src jtl.Source) (*Resul
 		res.Warnings = append(res.Warnings, "no 429 responses: 503 responses are treated as throttling (nginx limit_req answers 503)")
 	}
 	// Inputs.
-	var fm *jtl.Format
-	if fr, ok := src.(formatter); ok {
-		f := fr.Format()
-		fm = &f
+	formats := map[string]jtl.Format{}
+	switch v := src.(type) {
+	case *jtl.Reader:
+		formats[v.Name()] = v.Format()
+	case interface{ Readers() []*jtl.Reader }:
+		for _, r := range v.Readers() {
+			formats[r.Name()] = r.Format()
+		}
 	}
 	for _, f := range st.files {
 		in := Input{File: f, Rows: st.perFile[f], TimeMode: "start"}
-		if fm != nil {
+		if fm, ok := formats[f]; ok {
 			in.Format, in.Layout = fm.Kind, fm.Layout
+			if fm.Timestamps == jtl.TimestampEnd {
+				in.TimeMode = "end"
+			}
 		}
 		res.Inputs = append(res.Inputs, in)
 	}
@@ -177,6 +179,7 @@ func (a *analysis) run() {
 	a.limited = limitedLabels(t)
 	a.ev = buildEvents(t, a.limited, a.run0)
 	a.sec = buildSeconds(t, a.run0, a.runEnd, a.limited)
+	res.Run.PeakAcceptedPerS = round3(peakSustained(a.sec.accepted, 10))
 	opt := inferOptions{bootstrap: 200, extraW: raWindowHints(a.ev)}
 	if a.ev.len() > largeInput {
 		opt.fast = true

@@ -41,6 +41,7 @@ func (a *analysis) fillRetries() {
 		lab uint16
 	}
 	fetches := map[fk]*fetchSet{}
+	implicit := a.implicitRetries()
 	for i := 0; i < t.len(); i++ {
 		th := t.thread[i]
 		c := t.class(i)
@@ -50,7 +51,7 @@ func (a *analysis) fillRetries() {
 		p := prev[th]
 		prev[th] = int32(i)
 		isRetry := t.cls[i]&flagRetryName != 0
-		if p >= 0 && !isRetry {
+		if p >= 0 && !isRetry && implicit {
 			pi := int(p)
 			if t.class(pi) == clsThrottled && t.label[pi] == t.label[i] && (t.url[i] == 0 || t.url[i] == t.url[pi]) {
 				isRetry = true
@@ -176,4 +177,52 @@ func (a *analysis) retryExplanation(withRA int) string {
 		s += fmt.Sprintf(" In %d seconds many threads retried at once (synchronised retries: add jitter).", r.SynchronisedBursts)
 	}
 	return s
+}
+
+// implicitRetries decides whether "same thread, same label, same URL right
+// after a 429" marks retries in this run. When threads fetch varying URLs,
+// the next request repeats the previous URL now and then by chance; if that
+// happens about as often after a throttled request as after an accepted one,
+// the repeats are coincidences of a loop, not retries.
+func (a *analysis) implicitRetries() bool {
+	t := a.t
+	if !t.hasURL {
+		return true
+	}
+	prev := make([]int32, len(t.threadN.names))
+	for k := range prev {
+		prev[k] = -1
+	}
+	var afterAcc, sameAcc, afterThr, sameThr int
+	for i := 0; i < t.len(); i++ {
+		th := t.thread[i]
+		p := prev[th]
+		prev[th] = int32(i)
+		if p < 0 || t.label[p] != t.label[i] || t.url[i] == 0 {
+			continue
+		}
+		same := t.url[p] == t.url[i]
+		switch t.class(int(p)) {
+		case clsAccepted:
+			afterAcc++
+			if same {
+				sameAcc++
+			}
+		case clsThrottled:
+			afterThr++
+			if same {
+				sameThr++
+			}
+		}
+	}
+	if afterThr == 0 || afterAcc < 20 {
+		return true
+	}
+	p0 := float64(sameAcc) / float64(afterAcc)
+	p1 := float64(sameThr) / float64(afterThr)
+	if p0 > 0.5 {
+		// Threads mostly repeat the same URL anyway: a repeat says nothing.
+		return p1 > p0+0.1
+	}
+	return p1 > p0+3*math.Sqrt(p0*(1-p0)/float64(afterThr))+0.05
 }
