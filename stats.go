@@ -99,8 +99,9 @@ func statsAction(c *cli.Context) error {
 		agg.Add(s)
 	}
 	prog.done()
+	printWarnings(stderr, "stats", src)
 	warnings := statsWarnings(src, filter, read, agg.Rows())
-	for _, w := range warnings {
+	for _, w := range warnings[len(src.Warnings()):] {
 		fmt.Fprintf(stderr, "jmtune stats: warning: %s\n", w)
 	}
 	if err := src.Err(); err != nil {
@@ -149,23 +150,12 @@ func checkFlagsBeforeFiles(args []string) error {
 	return nil
 }
 
-// statsWarnings collects the reader's warnings and the filter's, as lines.
+// statsWarnings returns the reader's warnings and then the filter's, as
+// lines for the JSON output; the filter's are also printed on stderr.
 func statsWarnings(src jtl.Source, f *sampleFilter, read, kept int64) []string {
 	var out []string
-	ws := src.Warnings()
-	for _, w := range ws {
+	for _, w := range src.Warnings() {
 		out = append(out, w.Error())
-	}
-	if n := src.Skipped(); n > 0 {
-		shown := 0
-		for _, w := range ws {
-			if w.Line > 0 && strings.HasSuffix(w.Msg, "row skipped") {
-				shown++
-			}
-		}
-		if n > shown {
-			out = append(out, fmt.Sprintf("%d malformed rows skipped in all (%d shown above)", n, shown))
-		}
 	}
 	if f.noTime > 0 {
 		out = append(out, fmt.Sprintf("%d rows without a timestamp left out by --from/--to", f.noTime))

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 	"strconv"
@@ -208,7 +209,7 @@ type AggregateRow struct {
 	// Codes counts samples per response code, numeric codes first in
 	// ascending order, then other codes ("Non HTTP response code: ...")
 	// alphabetically; "" is a row without a response code.
-	Codes []CodeCount `json:"codes"`
+	Codes CodeCounts `json:"codes"`
 
 	// StartMs and EndMs are the earliest sample start and latest sample end
 	// (epoch ms); SpanS is EndMs-StartMs in seconds. Zero when the input had
@@ -243,6 +244,43 @@ type AggregateRow struct {
 type CodeCount struct {
 	Code  string `json:"code"`
 	Count int64  `json:"count"`
+}
+
+// CodeCounts are counts per response code, in CodeLess order. In JSON they
+// are an object from code to count, in the same order:
+// {"200": 95, "429": 5}.
+type CodeCounts []CodeCount
+
+// MarshalJSON implements json.Marshaler.
+func (cc CodeCounts) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, c := range cc {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, err := json.Marshal(c.Code)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, k...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, c.Count, 10)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (cc *CodeCounts) UnmarshalJSON(data []byte) error {
+	var m map[string]int64
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*cc = (*cc)[:0]
+	for k, v := range m {
+		*cc = append(*cc, CodeCount{Code: k, Count: v})
+	}
+	sort.Slice(*cc, func(i, j int) bool { return CodeLess((*cc)[i].Code, (*cc)[j].Code) })
+	return nil
 }
 
 // Code returns the number of samples of r with response code code.
@@ -284,7 +322,7 @@ func (l *labelAcc) row() AggregateRow {
 		Rows:          l.rows,
 		Samples:       l.samples,
 		Errors:        l.errors,
-		Codes:         make([]CodeCount, 0, len(l.codes)),
+		Codes:         make(CodeCounts, 0, len(l.codes)),
 		ReceivedBytes: l.bytes,
 		SentBytes:     l.sent,
 		Hist:          h,

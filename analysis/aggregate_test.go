@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -221,5 +222,23 @@ func BenchmarkAggregateAdd(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		a.Add(samples[i&1023])
+	}
+}
+
+func TestCodeCountsJSON(t *testing.T) {
+	cc := CodeCounts{{"200", 95}, {"429", 5}, {"Non HTTP response code: x", 1}}
+	b, err := json.Marshal(cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"200":95,"429":5,"Non HTTP response code: x":1}`; string(b) != want {
+		t.Errorf("marshal: %s, want %s", b, want)
+	}
+	var back CodeCounts
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 3 || back[0] != cc[0] || back[1] != cc[1] || back[2] != cc[2] {
+		t.Errorf("round trip: %v", back)
 	}
 }
