@@ -471,8 +471,14 @@ func parseSF(s string, items *[maxSFItems]sfItem) int {
 		// The bare item (name) and any "=value" of a dictionary key.
 		head := m
 		params := ""
-		if i := strings.IndexByte(m, ';'); i >= 0 && (m[0] != '"' || i > strings.LastIndexByte(m, '"')) {
-			head, params = m[:i], m[i:]
+		from := 0
+		if m[0] == '"' {
+			if j := strings.IndexByte(m[1:], '"'); j >= 0 {
+				from = j + 2
+			}
+		}
+		if i := strings.IndexByte(m[from:], ';'); i >= 0 {
+			head, params = m[:from+i], m[from+i:]
 		}
 		head = trimOWS(head)
 		switch {

@@ -863,9 +863,11 @@ func parseInt(b []byte) (int64, bool) {
 
 // xmlStrings returns one string per distinct short byte sequence, so that
 // labels, codes, thread names and messages repeated over millions of samples
-// are allocated once. It is bounded: when full it starts over.
+// are allocated once. A small direct-mapped cache answers most look-ups
+// without hashing; the map behind it is bounded: when full it starts over.
 type xmlStrings struct {
-	m map[string]string
+	m     map[string]string
+	cache [256]string
 }
 
 const (
@@ -874,13 +876,19 @@ const (
 )
 
 func (t *xmlStrings) get(b []byte) string {
-	if len(b) == 0 {
+	n := len(b)
+	if n == 0 {
 		return ""
 	}
-	if len(b) > xmlInternMaxLen {
+	if n > xmlInternMaxLen {
 		return string(b)
 	}
+	slot := &t.cache[(n*31+int(b[0])*7+int(b[n-1])*13+int(b[n/2])*131)&255]
+	if *slot == string(b) {
+		return *slot
+	}
 	if s, ok := t.m[string(b)]; ok {
+		*slot = s
 		return s
 	}
 	if t.m == nil {
@@ -890,5 +898,6 @@ func (t *xmlStrings) get(b []byte) string {
 	}
 	s := string(b)
 	t.m[s] = s
+	*slot = s
 	return s
 }

@@ -276,7 +276,11 @@ func (s *xmlScanner) readTag() error {
 		if err != nil {
 			return err
 		}
-		s.name = bytes.TrimRight(s.buf[s.tagStart+2:end], " \t\r\n")
+		name := s.buf[s.tagStart+2 : end]
+		for len(name) > 0 && isSpace(name[len(name)-1]) {
+			name = name[:len(name)-1]
+		}
+		s.name = name
 		if !validName(s.name) {
 			s.pos = s.tagStart
 			return errBrokenTag
@@ -313,26 +317,48 @@ func (s *xmlScanner) readTag() error {
 // middle of it and something else follows).
 func (s *xmlScanner) findTagEnd() (int, error) {
 	i := s.tagStart + 1
-	var quote byte
 	for {
-		for ; i < s.end; i++ {
-			c := s.buf[i]
-			switch {
-			case quote != 0:
-				if c == quote {
-					quote = 0
-				} else if c == '<' {
-					s.pos = s.tagStart
-					return 0, errBrokenTag
-				}
-			case c == '>':
-				return i, nil
-			case c == '"' || c == '\'':
-				quote = c
-			case c == '<':
+		rest := s.buf[i:s.end]
+		gt := bytes.IndexByte(rest, '>')
+		seg := rest
+		if gt >= 0 {
+			seg = rest[:gt]
+		}
+		// The first quote before the '>', if any.
+		q := bytes.IndexByte(seg, '"')
+		if a := bytes.IndexByte(seg, '\''); a >= 0 && (q < 0 || a < q) {
+			q = a
+		}
+		if q >= 0 {
+			seg = seg[:q]
+		}
+		if bytes.IndexByte(seg, '<') >= 0 {
+			s.pos = s.tagStart
+			return 0, errBrokenTag
+		}
+		switch {
+		case q >= 0:
+			// Skip the quoted value; '>' may appear in it, '<' may not.
+			open := i + q
+			c := bytes.IndexByte(s.buf[open+1:s.end], s.buf[open])
+			val := s.buf[open+1 : s.end]
+			if c >= 0 {
+				val = val[:c]
+			}
+			if bytes.IndexByte(val, '<') >= 0 {
 				s.pos = s.tagStart
 				return 0, errBrokenTag
 			}
+			if c >= 0 {
+				i = open + 2 + c
+				continue
+			}
+			// The value goes on beyond the buffer: read more, rescan it.
+			i = open
+		case gt >= 0:
+			return i + gt, nil
+		default:
+			i = s.end
 		}
 		off := i - s.tagStart
 		s.pos = s.tagStart

@@ -42,7 +42,7 @@ func readXMLFile(t testing.TB, file string, opts Options) xmlResult {
 	return readXML(t, file, data, opts)
 }
 
-func labels(ss []*Sample) string {
+func xmlLabels(ss []*Sample) string {
 	var l []string
 	for _, s := range ss {
 		l = append(l, s.Label)
@@ -74,8 +74,8 @@ func TestXMLJMeter213Attributes(t *testing.T) {
 	}
 	got := *s
 	got.Has, got.Headers, got.Variables, got.Assertions, got.Children = 0, "", nil, nil, nil
-	if dumpSample(&got) != dumpSample(&want) {
-		t.Errorf("sample 1:\n got %s\nwant %s", dumpSample(&got), dumpSample(&want))
+	if xmlDump(&got) != xmlDump(&want) {
+		t.Errorf("sample 1:\n got %s\nwant %s", xmlDump(&got), xmlDump(&want))
 	}
 	if !strings.HasPrefix(string(s.Headers), "HTTP/1.1 200 OK\nContent-Length: 85\n") {
 		t.Errorf("headers %q", s.Headers)
@@ -93,8 +93,8 @@ func TestXMLJMeter213Attributes(t *testing.T) {
 	}
 }
 
-// dumpSample is a compact dump used by the tests to compare samples.
-func dumpSample(s *Sample) string {
+// xmlDump is a compact dump used by the tests to compare samples.
+func xmlDump(s *Sample) string {
 	var b strings.Builder
 	b.WriteString(s.File)
 	b.WriteString(":")
@@ -151,11 +151,11 @@ func TestXMLJMeter5Attributes(t *testing.T) {
 	s := res.samples[0]
 	if s.IdleTime != 3 || s.SentBytes != 148 || s.Encoding != "UTF-8" || s.SampleCount != 1 || s.ErrorCount != 1 ||
 		s.Hostname != "engine-a" || s.AllThreads != 20 || s.ThreadName != "10.0.0.5:1099-Users 1-3" {
-		t.Errorf("5.x attributes: %s", dumpSample(s))
+		t.Errorf("5.x attributes: %s", xmlDump(s))
 	}
 	for _, f := range []Field{FieldIdleTime, FieldSentBytes, FieldEncoding, FieldSampleCount, FieldErrorCount, FieldHostname} {
 		if s.Has&f == 0 {
-			t.Errorf("Has lacks %s", ColumnNames[bitIndex(f)])
+			t.Errorf("Has lacks %s", ColumnNames[xmlBitIndex(f)])
 		}
 	}
 	if s.Has&FieldFailureMessage != 0 {
@@ -177,7 +177,7 @@ func TestXMLJMeter5Attributes(t *testing.T) {
 	}
 }
 
-func bitIndex(f Field) int {
+func xmlBitIndex(f Field) int {
 	for i := 0; i < 32; i++ {
 		if f == 1<<i {
 			return i
@@ -192,7 +192,7 @@ func TestXMLNestedSamples(t *testing.T) {
 		t.Fatalf("err=%v warns=%v", res.err, res.warns)
 	}
 	// Children are never returned as top-level samples.
-	if got := labels(res.samples); got != "TX login,GET /health" {
+	if got := xmlLabels(res.samples); got != "TX login,GET /health" {
 		t.Fatalf("top-level samples %q", got)
 	}
 	tx := res.samples[0]
@@ -352,7 +352,7 @@ func TestXMLKilledRun(t *testing.T) {
 				if res.err != nil {
 					t.Fatalf("strict=%v: a killed run is not an error: %v", strict, res.err)
 				}
-				if got := labels(res.samples); got != tc.labels {
+				if got := xmlLabels(res.samples); got != tc.labels {
 					t.Errorf("samples %q, want %q", got, tc.labels)
 				}
 				if len(res.warns) != 1 {
@@ -374,7 +374,7 @@ func TestXMLMalformedInTheMiddle(t *testing.T) {
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
-	if got := labels(res.samples); got != "a,c,e,g" {
+	if got := xmlLabels(res.samples); got != "a,c,e,g" {
 		t.Errorf("samples %q, want a,c,e,g (resynchronised after each bad one)", got)
 	}
 	if res.skipped != 3 {
@@ -396,8 +396,8 @@ func TestXMLMalformedInTheMiddle(t *testing.T) {
 
 	strict := readXMLFile(t, "malformed-middle.jtl", Options{Strict: true})
 	var se *SyntaxError
-	if !errors.As(strict.err, &se) || se.Line != 4 || labels(strict.samples) != "a" {
-		t.Errorf("strict: err %v, samples %q", strict.err, labels(strict.samples))
+	if !errors.As(strict.err, &se) || se.Line != 4 || xmlLabels(strict.samples) != "a" {
+		t.Errorf("strict: err %v, samples %q", strict.err, xmlLabels(strict.samples))
 	}
 }
 
@@ -406,7 +406,7 @@ func TestXMLForbiddenCharacters(t *testing.T) {
 	if res.err != nil || len(res.warns) != 0 {
 		t.Fatalf("err=%v warns=%v", res.err, res.warns)
 	}
-	if got := labels(res.samples); got != "bin\x01ary,after" {
+	if got := xmlLabels(res.samples); got != "bin\x01ary,after" {
 		t.Errorf("samples %q", got)
 	}
 	if res.samples[0].URL != "http://x/bin" {
@@ -452,14 +452,14 @@ func TestXMLVersion10URLEncoded(t *testing.T) {
 		t.Errorf("decoded %q %q", s.Label, s.ResponseMessage)
 	}
 	// The same text in a 1.2 file is taken literally.
-	in := strings.Replace(mustRead(t, "testdata/xml/version10.jtl"), `<testResults version="1.0">`, `<testResults version="1.2">`, 1)
+	in := strings.Replace(xmlMustRead(t, "testdata/xml/version10.jtl"), `<testResults version="1.0">`, `<testResults version="1.2">`, 1)
 	res = readXML(t, "v12", []byte(in), Options{})
 	if res.samples[0].Label != "GET+%2Fapi%2Fitems%3Fa%3D1" {
 		t.Errorf("1.2 label %q", res.samples[0].Label)
 	}
 }
 
-func mustRead(t testing.TB, name string) string {
+func xmlMustRead(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -506,7 +506,7 @@ func TestXMLNonStandardChildElements(t *testing.T) {
 	if s.Label != "http://unknown.host/" || s.ResponseCode != "500" || s.Success || s.Timestamp != 1431506202173 ||
 		s.Elapsed != 100 || s.Latency != 40 || s.Connect != 7 || s.Bytes != 2048 || s.AllThreads != 2 ||
 		s.ThreadName != "Thread Group 1-1" || s.ResponseMessage != "TypeError: <Unknown source>" || s.Line != 3 {
-		t.Errorf("child-element sample: %s", dumpSample(s))
+		t.Errorf("child-element sample: %s", xmlDump(s))
 	}
 	// <saveConfig><bytes>true</bytes> is configuration, not the byte count.
 	if s.Has&FieldSuccess == 0 || s.Has&FieldBytes == 0 {
@@ -536,16 +536,16 @@ func TestXMLStreamsAcrossBufferBoundaries(t *testing.T) {
 		t.Fatal("fixtures missing")
 	}
 	for _, f := range files {
-		data := []byte(mustRead(t, f))
+		data := []byte(xmlMustRead(t, f))
 		whole := readXML(t, "f", data, Options{})
-		r, err := NewReader(oneByteReader{bytes.NewReader(data)}, "f", Options{})
+		r, err := NewReader(xmlOneByteReader{bytes.NewReader(data)}, "f", Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var n int
 		for r.Scan() {
 			s := r.Sample()
-			if n >= len(whole.samples) || dumpSample(s) != dumpSample(whole.samples[n]) || s.Headers != whole.samples[n].Headers {
+			if n >= len(whole.samples) || xmlDump(s) != xmlDump(whole.samples[n]) || s.Headers != whole.samples[n].Headers {
 				t.Errorf("%s: sample %d differs when read byte by byte", f, n)
 			}
 			n++
@@ -556,9 +556,9 @@ func TestXMLStreamsAcrossBufferBoundaries(t *testing.T) {
 	}
 }
 
-type oneByteReader struct{ r io.Reader }
+type xmlOneByteReader struct{ r io.Reader }
 
-func (o oneByteReader) Read(p []byte) (int, error) {
+func (o xmlOneByteReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -582,9 +582,9 @@ func TestXMLLargeValues(t *testing.T) {
 }
 
 func TestXMLReadErrorIsFatal(t *testing.T) {
-	data := mustRead(t, "testdata/xml/v2_13.jtl")
+	data := xmlMustRead(t, "testdata/xml/v2_13.jtl")
 	boom := errors.New("disk on fire")
-	r, err := NewReader(io.MultiReader(strings.NewReader(data[:900]), errReader{boom}), "f", Options{})
+	r, err := NewReader(io.MultiReader(strings.NewReader(data[:900]), xmlErrReader{boom}), "f", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,6 +595,6 @@ func TestXMLReadErrorIsFatal(t *testing.T) {
 	}
 }
 
-type errReader struct{ err error }
+type xmlErrReader struct{ err error }
 
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+func (e xmlErrReader) Read([]byte) (int, error) { return 0, e.err }
