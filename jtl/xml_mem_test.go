@@ -83,7 +83,7 @@ func appendGenSample(b []byte, i int) []byte {
 	b = append(b, "Inin-Ratelimit-Allowed: 20\nInin-Ratelimit-Count: "...)
 	b = strconv.AppendInt(b, int64(i%25), 10)
 	b = append(b, "\nInin-Ratelimit-Reset: 3\nDate: "...)
-	b = genDate.Add(time.Duration(i) * 7 * time.Millisecond).AppendFormat(b, "Mon, 02 Jan 2006 15:04:05 GMT")
+	b = genDate.Add(time.Duration(i)*7*time.Millisecond).AppendFormat(b, "Mon, 02 Jan 2006 15:04:05 GMT")
 	b = append(b, "\n</responseHeader>\n"...)
 	if i%50 == 7 {
 		b = append(b, "  <responseData class=\"java.lang.String\">{&quot;error&quot;:&quot;rate limited&quot;,&quot;pad&quot;:&quot;"...)
