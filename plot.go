@@ -1,16 +1,244 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"jmtune/analysis"
+	"jmtune/jtl"
+	"jmtune/report"
 )
 
-// plotCommand returns the "plot" command. PLACEHOLDER: being implemented.
+const plotDescription = `Draws the charts of a run as PNG and SVG files, and with --after the same
+charts of the run after tuning plus before/after overlays:
+
+  throughput          accepted, throttled and failed requests per second, the
+                      inferred limit (dashed), its 95% interval, the windows of
+                      a fixed-window limiter and the onset of throttling
+  load                offered rate against the limit; active threads and
+                      requests in flight
+  response-times      p50/p90/p99 of accepted responses per second
+  retry-after         Retry-After of each throttled response over time (a
+                      sawtooth under a window limiter) and its histogram
+  codes               responses per second by response code
+  compare-throughput, compare-response-times
+                      before (solid) and after (dashed) on one time axis,
+                      each run from its own start
+
+The after run's own charts are named after-throughput.png and so on. Time
+axes count from the start of each run. Long runs are drawn from at most two
+points per pixel column (the column's minimum and maximum), so peaks stay.
+
+  jmtune plot -l before.jtl -o charts
+  jmtune plot -l before.jtl --after after.jtl -o charts --format png
+  jmtune plot -l engine1.jtl -l engine2.jtl -o charts      (one distributed run)
+
+DIR is created when missing. An existing DIR must be empty unless --force is
+given; --force replaces only the files this command writes and keeps all
+others. Every file is written to a temporary name and renamed into place.`
+
+// runFlags are the flags of plot and report that name the runs and the
+// output: -l, --after, --predicted, -o, --force, --format, --width, --height.
+func runFlags(defaultFormats ...string) []cli.Flag {
+	flags := []cli.Flag{
+		&cli.StringSliceFlag{Name: "results", Aliases: []string{"l"}, Usage: "JTL `FILE` of the run (before tuning); repeat for the files of one distributed run"},
+		&cli.StringSliceFlag{Name: "after", Usage: "JTL `FILE` of the run after tuning; repeat like -l"},
+		&cli.StringFlag{Name: "predicted", Usage: "analysis JSON `FILE` with series (jmtune analyze --format json --series, or a simulator prediction) to show as the predicted after side"},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `DIR` (created when missing)"},
+		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty DIR, replacing only the files this command writes"},
+		&cli.StringSliceFlag{Name: "format", Value: cli.NewStringSlice(defaultFormats...), Usage: "chart `FORMAT`s: png, svg"},
+		&cli.IntFlag{Name: "width", Value: report.DefaultSize.WidthPx, Usage: "chart width in `PIXELS`"},
+		&cli.IntFlag{Name: "height", Value: report.DefaultSize.HeightPx, Usage: "height of a one-panel chart in `PIXELS` (two-panel charts are 1.5 times as tall)"},
+	}
+	return append(flags, inputFlags()...)
+}
+
+// plotCommand returns the "plot" command.
 func plotCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "plot",
-		Usage:  "(not yet implemented)",
-		Action: func(c *cli.Context) error { return errors.New("plot: not implemented yet") },
+		Name:        "plot",
+		Usage:       "draw charts of a run, or of a run before and after tuning (PNG, SVG)",
+		UsageText:   "jmtune plot -l before.jtl [--after after.jtl] -o DIR [--format png,svg] [--force]",
+		Description: plotDescription,
+		Flags:       runFlags(report.FormatPNG, report.FormatSVG),
+		Action: func(c *cli.Context) error {
+			runs, opt, err := loadRuns(c, "plot")
+			if err != nil {
+				return err
+			}
+			dir, err := openOutDir(c, runs)
+			if err != nil {
+				return err
+			}
+			notes, err := report.WriteCharts(dir, runs.before, runs.after, opt)
+			for _, p := range dir.Written() {
+				fmt.Fprintf(c.App.Writer, "wrote %s\n", p)
+			}
+			if err != nil {
+				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintf(c.App.ErrWriter, "jmtune plot: note: %s\n", n)
+			}
+			return nil
+		},
 	}
+}
+
+// runs are the runs plot and report draw.
+type runs struct {
+	before report.Run
+	after  *report.Run
+	// inputs are the files read (protected from being overwritten).
+	inputs []string
+}
+
+// loadRuns reads and analyses the runs named by -l, --after and
+// --predicted, and builds the chart options from the flags.
+func loadRuns(c *cli.Context, cmd string) (*runs, report.Options, error) {
+	opt := report.Options{Tool: "jmtune " + version, Formats: c.StringSlice("format"),
+		Size: report.Size{WidthPx: c.Int("width"), HeightPx: c.Int("height")}}
+	if c.Args().Len() > 0 {
+		return nil, opt, usageErrorf("%s: unexpected argument %q: name result files with -l FILE (and --after FILE)", cmd, c.Args().First())
+	}
+	for _, f := range opt.Formats {
+		if f != report.FormatPNG && f != report.FormatSVG {
+			return nil, opt, usageErrorf("--format: want png or svg, got %q", f)
+		}
+	}
+	if opt.Size.WidthPx < 300 || opt.Size.HeightPx < 200 || opt.Size.WidthPx > 10000 || opt.Size.HeightPx > 10000 {
+		return nil, opt, usageErrorf("--width/--height: want 300..10000 by 200..10000 pixels, got %dx%d", opt.Size.WidthPx, opt.Size.HeightPx)
+	}
+	before, after := c.StringSlice("results"), c.StringSlice("after")
+	predicted := c.String("predicted")
+	if len(before) == 0 {
+		return nil, opt, usageErrorf("%s: no results given: name the run's JTL file with -l FILE", cmd)
+	}
+	if c.String("out") == "" {
+		return nil, opt, usageErrorf("%s: no output directory given: add -o DIR", cmd)
+	}
+	if len(after) > 0 && predicted != "" {
+		return nil, opt, usageErrorf("%s: --after and --predicted both name the after side; give one", cmd)
+	}
+	if stdin := countStdin(before) + countStdin(after); stdin > 1 {
+		return nil, opt, usageErrorf("%s: standard input (-) can be read only once", cmd)
+	}
+	rs := &runs{inputs: append(append([]string{}, before...), after...)}
+	var err error
+	name := runName(before)
+	if len(after) > 0 || predicted != "" {
+		name = "before"
+	}
+	rs.before.Name = name
+	if rs.before.Result, err = analyzeFiles(c, cmd, before); err != nil {
+		return nil, opt, err
+	}
+	switch {
+	case len(after) > 0:
+		res, err := analyzeFiles(c, cmd, after)
+		if err != nil {
+			return nil, opt, err
+		}
+		rs.after = &report.Run{Name: "after", Result: res}
+	case predicted != "":
+		res, err := readResultJSON(predicted)
+		if err != nil {
+			return nil, opt, err
+		}
+		rs.after = &report.Run{Name: "predicted", Result: res, Predicted: true}
+		rs.inputs = append(rs.inputs, predicted)
+	}
+	return rs, opt, nil
+}
+
+func countStdin(files []string) int {
+	n := 0
+	for _, f := range files {
+		if f == "-" {
+			n++
+		}
+	}
+	return n
+}
+
+// runName names a run after its first file: "results.csv", "results.csv +2".
+func runName(files []string) string {
+	name := filepath.Base(files[0])
+	if files[0] == "-" {
+		name = "stdin"
+	}
+	if len(files) > 1 {
+		name += fmt.Sprintf(" +%d", len(files)-1)
+	}
+	return name
+}
+
+// analyzeFiles reads files as one run and analyses it with series.
+func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result, error) {
+	src, err := openInputs(c, files)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	ps := &progressSource{Source: src, prog: newProgressLine(src, c.App.ErrWriter, cmd)}
+	res, err := analysis.Analyze(ps, analysis.Config{Series: true, Tool: "jmtune " + version})
+	ps.prog.done()
+	printWarnings(c.App.ErrWriter, cmd, src)
+	if err != nil {
+		return nil, fmt.Errorf("analysing %s: %w", strings.Join(files, ", "), err)
+	}
+	if res == nil {
+		return nil, fmt.Errorf("analysing %s: no result", strings.Join(files, ", "))
+	}
+	return res, nil
+}
+
+// progressSource counts the samples Analyze reads, for the progress line.
+type progressSource struct {
+	jtl.Source
+	prog *progressLine
+	n    int64
+}
+
+// Scan implements jtl.Source.
+func (p *progressSource) Scan() bool {
+	p.n++
+	if p.n&0xffff == 0 && p.prog != nil {
+		p.prog.update(p.n)
+	}
+	return p.Source.Scan()
+}
+
+// readResultJSON reads an analysis result written as JSON.
+func readResultJSON(name string) (*analysis.Result, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var r analysis.Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: not an analysis JSON file (%v); write one with jmtune analyze --format json --series", name, err)
+	}
+	if r.SchemaVersion == 0 {
+		return nil, fmt.Errorf("%s: no schema_version: not an analysis JSON file (write one with jmtune analyze --format json --series)", name)
+	}
+	if r.SchemaVersion > analysis.SchemaVersion {
+		return nil, fmt.Errorf("%s: schema_version %d is newer than this jmtune understands (%d); upgrade jmtune", name, r.SchemaVersion, analysis.SchemaVersion)
+	}
+	return &r, nil
+}
+
+// openOutDir opens -o DIR, protecting the inputs from being overwritten.
+func openOutDir(c *cli.Context, rs *runs) (*report.OutDir, error) {
+	dir, err := report.OpenOutDir(c.String("out"), c.Bool("force"))
+	if err != nil {
+		return nil, err
+	}
+	dir.Protect(rs.inputs...)
+	return dir, nil
 }

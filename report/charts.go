@@ -1,0 +1,556 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"jmtune/analysis"
+)
+
+// Run is one side of a chart or report: a measured run, or a prediction of
+// one (Predicted, e.g. from the simulator).
+type Run struct {
+	// Name is shown in titles, legends and table headers: "before",
+	// "after", "predicted", or a file name.
+	Name   string
+	Result *analysis.Result
+	// Predicted marks a simulated run; everything drawn or written from it
+	// says "predicted".
+	Predicted bool
+}
+
+// Size is the size of a single-panel chart in pixels; figures with more
+// panels are taller.
+type Size struct{ WidthPx, HeightPx int }
+
+// DefaultSize is the size of a single-panel chart.
+var DefaultSize = Size{WidthPx: 1200, HeightPx: 600}
+
+// Figure names (file names without extension). The after run's own charts
+// get AfterPrefix.
+const (
+	FigThroughput       = "throughput"
+	FigLoad             = "load"
+	FigResponseTimes    = "response-times"
+	FigRetryAfter       = "retry-after"
+	FigCodes            = "codes"
+	FigCompareThrough   = "compare-throughput"
+	FigCompareResponses = "compare-response-times"
+	AfterPrefix         = "after-"
+)
+
+// maxWindowSpans is the most rate-limit windows shaded in one chart; with
+// more the shading would be a grey wash.
+const maxWindowSpans = 150
+
+// maxCodeLines is the most response codes drawn as their own line; the
+// rarest of the rest are summed into "other".
+const maxCodeLines = 7
+
+// Figures returns the charts of before and, when after is not nil, of after
+// and the before/after overlays. Charts that have nothing to show (no
+// Retry-After values, no series) are left out with a note saying why.
+func Figures(before Run, after *Run, size Size) (figs []*Figure, notes []string) {
+	if size.WidthPx <= 0 || size.HeightPx <= 0 {
+		size = DefaultSize
+	}
+	add := func(run Run, prefix string) {
+		if run.Result == nil || run.Result.Series == nil || seriesLen(run.Result.Series) == 0 {
+			notes = append(notes, fmt.Sprintf("%s: no per-second series, so no charts of this run", runTitle(run)))
+			return
+		}
+		figs = append(figs,
+			throughputFigure(run, prefix, size),
+			loadFigure(run, prefix, size),
+			responseTimeFigure(run, prefix, size))
+		if f := retryAfterFigure(run, prefix, size); f != nil {
+			figs = append(figs, f)
+		} else {
+			notes = append(notes, fmt.Sprintf("%s: no throttled response carried Retry-After, so no Retry-After chart", runTitle(run)))
+		}
+		figs = append(figs, codesFigure(run, prefix, size))
+	}
+	// With an after run the overlays come first: they answer "did tuning
+	// help?" at a glance.
+	if after != nil && hasSeries(before) && hasSeries(*after) {
+		figs = append(figs,
+			compareThroughputFigure(before, *after, size),
+			compareResponseFigure(before, *after, size))
+	}
+	add(before, "")
+	if after != nil {
+		add(*after, AfterPrefix)
+	}
+	return figs, notes
+}
+
+func hasSeries(r Run) bool {
+	return r.Result != nil && r.Result.Series != nil && seriesLen(r.Result.Series) > 0
+}
+
+// runTitle is the run's name as shown in titles: "predicted" runs say so.
+func runTitle(r Run) string {
+	if r.Predicted && !strings.Contains(strings.ToLower(r.Name), "predicted") {
+		return r.Name + " (predicted)"
+	}
+	return r.Name
+}
+
+// seriesLen is the number of buckets of s.
+func seriesLen(s *analysis.Series) int {
+	n := max(len(s.Offered), len(s.Accepted), len(s.Throttled), len(s.Errors), len(s.Threads))
+	for _, c := range s.Codes {
+		n = max(n, len(c))
+	}
+	return n
+}
+
+// stepS is the bucket length of s in seconds (1 when unset).
+func stepS(s *analysis.Series) float64 {
+	if s.StepMs <= 0 {
+		return 1
+	}
+	return float64(s.StepMs) / 1000
+}
+
+// durationS is the length of the series in seconds.
+func durationS(s *analysis.Series) float64 { return float64(seriesLen(s)) * stepS(s) }
+
+// rateLine turns per-bucket counts into a per-second rate series at the
+// bucket starts, keeping only buckets for which keep returns true (nil keeps
+// all), downsampled to columns.
+func rateLine(vals []float64, s *analysis.Series, perSecond bool, keep func(i int) bool, columns int) []analysis.Point {
+	step := stepS(s)
+	div := 1.0
+	if perSecond {
+		div = step
+	}
+	pts := make([]analysis.Point, 0, len(vals))
+	for i, v := range vals {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		pts = append(pts, analysis.Point{X: float64(i) * step, Y: v / div})
+	}
+	return MinMaxPerColumn(pts, 0, durationS(s), columns)
+}
+
+func sum(vals []float64) float64 {
+	t := 0.0
+	for _, v := range vals {
+		t += v
+	}
+	return t
+}
+
+// count formats a total with thousands separators: 12345 -> "12,345".
+func count(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// seriesShiftS is how many seconds the series starts before the run: offsets
+// measured from Run.StartMs (onset) become series offsets by adding it.
+func seriesShiftS(r *analysis.Result) float64 {
+	if r.Series == nil || r.Run.StartMs == 0 || r.Series.StartMs == 0 {
+		return 0
+	}
+	return float64(r.Run.StartMs-r.Series.StartMs) / 1000
+}
+
+// onsetMarkers returns the onset marker of r (none when there was no onset).
+func onsetMarkers(r *analysis.Result) []Marker {
+	if r.Onset.OffsetS == nil {
+		return nil
+	}
+	x := *r.Onset.OffsetS + seriesShiftS(r)
+	label := "onset at " + clock(x, durationS(r.Series))
+	if r.Onset.Threads != nil {
+		label = fmt.Sprintf("onset: %d threads at %s", *r.Onset.Threads, clock(x, durationS(r.Series)))
+	}
+	return []Marker{{Label: label, Colour: Black, X: x}}
+}
+
+// limitText describes the inferred limit in a few words, e.g.
+// "fixed-window 400 per 20 s = 20.0 req/s".
+func limitText(l analysis.Limit) string {
+	var b strings.Builder
+	b.WriteString(l.Algorithm)
+	if l.Limit != nil && l.WindowS != nil {
+		fmt.Fprintf(&b, " %s per %s s", trimNum(*l.Limit), trimNum(*l.WindowS))
+	}
+	if l.RatePerS != nil {
+		if l.Limit != nil && l.WindowS != nil {
+			b.WriteString(" =")
+		}
+		fmt.Fprintf(&b, " %s req/s", fixed1(*l.RatePerS))
+	}
+	if l.Burst != nil {
+		fmt.Fprintf(&b, ", burst %s", trimNum(*l.Burst))
+	}
+	if l.Concurrency != nil {
+		fmt.Fprintf(&b, " %s in flight", trimNum(*l.Concurrency))
+	}
+	switch l.Scope {
+	case analysis.ScopePerThread:
+		b.WriteString(" per thread")
+	case analysis.ScopePerLabel:
+		b.WriteString(" per label")
+	}
+	return b.String()
+}
+
+// trimNum formats v without trailing zeros: 20 -> "20", 2.5 -> "2.5".
+func trimNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// fixed1 formats v with one decimal.
+func fixed1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// addLimit adds the inferred limit to a rate panel: a dashed line at the
+// sustained rate (per thread: rate x threads over time), its 95 % interval as
+// a band, the windows of a fixed-window limiter as alternate shading and the
+// window mean of the accepted rate. Without a limit it draws the lower bound
+// the run proved, if any.
+func addLimit(p *Panel, r *analysis.Result, columns int, windowMean bool) {
+	s, l := r.Series, r.Limit
+	if !l.Detected {
+		if l.LowerBoundPerS != nil {
+			p.HLines = append(p.HLines, HLine{Name: fmt.Sprintf("no limit reached: limit ≥ %s req/s", fixed1(*l.LowerBoundPerS)), Colour: Grey, Dashed: true, Y: *l.LowerBoundPerS})
+		}
+		return
+	}
+	if l.Algorithm == analysis.AlgoFixedWindow && l.WindowS != nil && l.PhaseS != nil && *l.WindowS > 0 {
+		addWindows(p, r, columns, windowMean)
+	}
+	if l.RatePerS == nil {
+		return
+	}
+	rate := *l.RatePerS
+	name := "limit: " + limitText(l)
+	switch l.Scope {
+	case analysis.ScopePerThread:
+		pts := make([]analysis.Point, len(s.Threads))
+		for i, t := range s.Threads {
+			pts[i] = analysis.Point{X: float64(i) * stepS(s), Y: rate * t}
+		}
+		p.Lines = append(p.Lines, Line{Name: name + " × threads", Colour: ColourLimit, Dashed: true,
+			Points: MinMaxPerColumn(pts, 0, durationS(s), columns)})
+		return
+	case analysis.ScopePerLabel:
+		if n := len(l.Labels); n > 1 {
+			name = fmt.Sprintf("%s × %d labels", name, n)
+			rate *= float64(n)
+		}
+	}
+	if ci, ok := l.CI["rate_per_s"]; ok && ci[1] > ci[0] {
+		k := rate / *l.RatePerS
+		p.HBands = append(p.HBands, HBand{Name: "limit, 95% interval", Colour: Grey, Lo: ci[0] * k, Hi: ci[1] * k})
+	}
+	p.HLines = append(p.HLines, HLine{Name: name, Colour: ColourLimit, Dashed: true, Y: rate})
+}
+
+// addWindows shades every other fixed window and, when mean is true, draws
+// the accepted rate averaged over each window (a step line that sits at the
+// limit's rate while the window is exhausted).
+func addWindows(p *Panel, r *analysis.Result, columns int, mean bool) {
+	s, l := r.Series, r.Limit
+	w := *l.WindowS
+	dur := durationS(s)
+	first := math.Floor((float64(s.StartMs)/1000-*l.PhaseS)/w)*w + *l.PhaseS - float64(s.StartMs)/1000
+	n := int(math.Ceil((dur - first) / w))
+	if n <= maxWindowSpans {
+		for k := 0; k < n; k += 2 {
+			from := first + float64(k)*w
+			p.XSpans = append(p.XSpans, XSpan{Name: fmt.Sprintf("alternate %s s windows", trimNum(w)), Colour: SkyBlue,
+				From: math.Max(from, 0), To: math.Min(from+w, dur)})
+		}
+	}
+	if !mean {
+		return
+	}
+	step := stepS(s)
+	var pts []analysis.Point
+	for k := 0; k < n; k++ {
+		from := math.Max(first+float64(k)*w, 0)
+		to := math.Min(first+float64(k+1)*w, dur)
+		i0, i1 := int(math.Ceil(from/step-1e-9)), int(math.Ceil(to/step-1e-9))
+		i1 = min(i1, len(s.Accepted))
+		if i1 <= i0 {
+			continue
+		}
+		pts = append(pts, analysis.Point{X: float64(i0) * step, Y: sum(s.Accepted[i0:i1]) / (float64(i1-i0) * step)})
+	}
+	if len(pts) > 0 {
+		pts = append(pts, analysis.Point{X: dur, Y: pts[len(pts)-1].Y})
+		p.Lines = append(p.Lines, Line{Name: "accepted, mean per window", Colour: ColourWindowAvg, Step: true,
+			Points: MinMaxPerColumn(pts, 0, dur, columns)})
+	}
+}
+
+func throughputFigure(run Run, prefix string, size Size) *Figure {
+	r, s := run.Result, run.Result.Series
+	cols := size.WidthPx
+	p := Panel{XLabel: "time since start", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: durationS(s)}
+	addLimit(&p, r, cols, true)
+	p.Lines = append([]Line{
+		{Name: "accepted (" + count(sum(s.Accepted)) + ")", Colour: ColourAccepted, Points: rateLine(s.Accepted, s, true, nil, cols)},
+		{Name: "throttled (" + count(sum(s.Throttled)) + ")", Colour: ColourThrottled, Points: rateLine(s.Throttled, s, true, nil, cols)},
+		{Name: "errors (" + count(sum(s.Errors)) + ")", Colour: ColourErrors, Points: rateLine(s.Errors, s, true, nil, cols)},
+	}, p.Lines...)
+	p.Markers = onsetMarkers(r)
+	caption := "Requests per second by outcome; the dashed line is the inferred limit"
+	if !r.Limit.Detected {
+		caption = "Requests per second by outcome; no rate limit was detected"
+	}
+	if len(p.XSpans) > 0 {
+		caption += "; shading marks every other rate-limit window"
+	}
+	if run.Predicted {
+		caption += ". Predicted by the simulator, not measured"
+	}
+	return &Figure{Name: prefix + FigThroughput, Title: "Throughput per second — " + runTitle(run), Caption: caption + ".",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Panels: []Panel{p}}
+}
+
+func loadFigure(run Run, prefix string, size Size) *Figure {
+	r, s := run.Result, run.Result.Series
+	cols := size.WidthPx
+	top := Panel{Title: "Offered rate", XLabel: "time since start", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: durationS(s),
+		Lines:   []Line{{Name: "offered (requests started)", Colour: ColourOffered, Points: rateLine(s.Offered, s, true, nil, cols)}},
+		Markers: onsetMarkers(r)}
+	if r.Limit.Scope != analysis.ScopePerThread {
+		addLimit(&top, r, cols, false)
+		top.XSpans = nil
+	}
+	bottom := Panel{Title: "Active threads", XLabel: "time since start", YLabel: "threads / requests in flight", TimeAxis: true, YFromZero: true, XMax: durationS(s),
+		Lines: []Line{
+			{Name: "active threads", Colour: ColourThreads, Step: true, Points: rateLine(s.Threads, s, false, nil, cols)},
+			{Name: "requests in flight (mean)", Colour: ColourInFlight, Points: rateLine(s.InFlight, s, false, nil, cols)},
+		},
+		Markers: onsetMarkers(r)}
+	if r.Limit.Detected && r.Limit.Concurrency != nil {
+		bottom.HLines = append(bottom.HLines, HLine{Name: "limit: " + trimNum(*r.Limit.Concurrency) + " in flight", Colour: ColourLimit, Dashed: true, Y: *r.Limit.Concurrency})
+	}
+	return &Figure{Name: prefix + FigLoad, Title: "Load: offered rate and active threads — " + runTitle(run),
+		Caption: "Top: requests started per second against the limit. Bottom: JMeter's active threads and the requests in flight.",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx * 3 / 2, Panels: []Panel{top, bottom}}
+}
+
+func responseTimeFigure(run Run, prefix string, size Size) *Figure {
+	r, s := run.Result, run.Result.Series
+	cols := size.WidthPx
+	keep := func(i int) bool { return i < len(s.Accepted) && s.Accepted[i] > 0 }
+	p := Panel{XLabel: "time since start", YLabel: "response time (ms)", TimeAxis: true, YFromZero: true, XMax: durationS(s),
+		Lines: []Line{
+			{Name: "p50", Colour: ColourP50, Points: rateLine(s.P50, s, false, keep, cols)},
+			{Name: "p90", Colour: ColourP90, Points: rateLine(s.P90, s, false, keep, cols)},
+			{Name: "p99", Colour: ColourP99, Points: rateLine(s.P99, s, false, keep, cols)},
+		},
+		Markers: onsetMarkers(r)}
+	return &Figure{Name: prefix + FigResponseTimes, Title: "Response time percentiles — " + runTitle(run),
+		Caption: "Percentiles of accepted responses per second; seconds without accepted responses are skipped.",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Panels: []Panel{p}}
+}
+
+// retryAfterFigure draws the Retry-After values over time (a sawtooth for
+// window limiters) and their histogram; nil when there are none. The dots
+// are thinned to one per 2x2-pixel cell (a dot is about 3 pixels wide).
+func retryAfterFigure(run Run, prefix string, size Size) *Figure {
+	r, s := run.Result, run.Result.Series
+	if len(s.RetryAfter) == 0 {
+		return nil
+	}
+	pts := make([]analysis.Point, len(s.RetryAfter))
+	copy(pts, s.RetryAfter)
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+	ymax := 0.0
+	for _, p := range pts {
+		ymax = math.Max(ymax, p.Y)
+	}
+	wide := size.WidthPx * 7 / 10
+	dur := math.Max(durationS(s), pts[len(pts)-1].X)
+	left := Panel{Title: "Retry-After over time", XLabel: "time since start", YLabel: "Retry-After (s)", TimeAxis: true, YFromZero: true, XMax: dur,
+		Scatters: []Scatter{{Name: "Retry-After of a throttled response", Colour: ColourThrottled,
+			Points: ThinScatter(pts, 0, dur, 0, math.Max(ymax, 1), wide/2, size.HeightPx/2)}},
+		Markers: onsetMarkers(r)}
+	if l := r.Limit; l.Detected && l.Algorithm == analysis.AlgoFixedWindow && l.WindowS != nil && l.PhaseS != nil && *l.WindowS > 0 {
+		addWindows(&left, r, wide, false)
+	}
+	right := Panel{Title: "Histogram", XLabel: "Retry-After (s)", YLabel: "throttled responses", YFromZero: true,
+		Bars: retryAfterBars(r, pts)}
+	caption := "Each dot is one throttled response: when it came and the Retry-After it carried."
+	if e := r.RetryAfter.Explanation; e != "" {
+		caption += " " + e
+	}
+	return &Figure{Name: prefix + FigRetryAfter, Title: "Retry-After — " + runTitle(run), Caption: caption,
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Layout: WideNarrow, Panels: []Panel{left, right}}
+}
+
+// retryAfterBars are the histogram bars of Retry-After by whole second: from
+// the analysis' histogram when it has one, else counted from the points.
+func retryAfterBars(r *analysis.Result, pts []analysis.Point) []Bar {
+	counts := map[float64]float64{}
+	if len(r.RetryAfter.Histogram) > 0 {
+		for _, b := range r.RetryAfter.Histogram {
+			counts[b.Value] += float64(b.Count)
+		}
+	} else {
+		for _, p := range pts {
+			counts[math.Round(p.Y)]++
+		}
+	}
+	keys := make([]float64, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Float64s(keys)
+	bars := make([]Bar, len(keys))
+	for i, k := range keys {
+		bars[i] = Bar{X: k, Width: 0.8, Count: counts[k], Colour: ColourThrottled}
+	}
+	return bars
+}
+
+// codeColour picks a colour by status class: 2xx green, 3xx sky blue, 429
+// vermillion, other 4xx orange, 5xx purple, anything else (non-HTTP
+// failures) black.
+func codeColour(code string) string {
+	switch {
+	case code == "429":
+		return Vermillion
+	case len(code) == 3 && code[0] == '2':
+		return BluishGreen
+	case len(code) == 3 && code[0] == '3':
+		return SkyBlue
+	case len(code) == 3 && code[0] == '4':
+		return Orange
+	case len(code) == 3 && code[0] == '5':
+		return ReddishPurple
+	case code == "other":
+		return Grey
+	}
+	return Black
+}
+
+func codesFigure(run Run, prefix string, size Size) *Figure {
+	r, s := run.Result, run.Result.Series
+	cols := size.WidthPx
+	type codeTotal struct {
+		code  string
+		total float64
+	}
+	var codes []codeTotal
+	for c, v := range s.Codes {
+		codes = append(codes, codeTotal{c, sum(v)})
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if codes[i].total != codes[j].total {
+			return codes[i].total > codes[j].total
+		}
+		return codes[i].code < codes[j].code
+	})
+	var lines []Line
+	var other []float64
+	otherN := 0
+	for i, c := range codes {
+		if i >= maxCodeLines && len(codes) > maxCodeLines+1 {
+			other = addInto(other, s.Codes[c.code])
+			otherN++
+			continue
+		}
+		lines = append(lines, Line{Name: fmt.Sprintf("%s (%s)", c.code, count(c.total)), Colour: codeColour(c.code)})
+		lines[len(lines)-1].Points = rateLine(s.Codes[c.code], s, true, nil, cols)
+	}
+	// Codes of one class share a colour; dash every other one of a class.
+	seen := map[string]int{}
+	for i := range lines {
+		seen[lines[i].Colour]++
+		lines[i].Dashed = seen[lines[i].Colour]%2 == 0
+	}
+	if otherN > 0 {
+		lines = append(lines, Line{Name: fmt.Sprintf("%d other codes (%s)", otherN, count(sum(other))), Colour: codeColour("other"), Points: rateLine(other, s, true, nil, cols)})
+	}
+	p := Panel{XLabel: "time since start", YLabel: "responses per second", TimeAxis: true, YFromZero: true, XMax: durationS(s),
+		Lines: lines, Markers: onsetMarkers(r)}
+	return &Figure{Name: prefix + FigCodes, Title: "Response codes per second — " + runTitle(run),
+		Caption: "Responses per second by response code (legend: code and total).",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Panels: []Panel{p}}
+}
+
+// addInto adds b into a elementwise, growing a as needed.
+func addInto(a, b []float64) []float64 {
+	for len(a) < len(b) {
+		a = append(a, 0)
+	}
+	for i, v := range b {
+		a[i] += v
+	}
+	return a
+}
+
+func compareThroughputFigure(before, after Run, size Size) *Figure {
+	b, a := before.Result.Series, after.Result.Series
+	cols := size.WidthPx
+	dur := math.Max(durationS(b), durationS(a))
+	p := Panel{XLabel: "time since start of each run", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: dur}
+	addLimit(&p, before.Result, cols, true)
+	p.XSpans = nil
+	bn, an := runTitle(before), runTitle(after)
+	for i := range p.Lines {
+		if p.Lines[i].Step {
+			p.Lines[i].Name += " — " + bn
+		}
+	}
+	refs := p.Lines
+	p.Lines = []Line{
+		{Name: "accepted — " + bn, Colour: ColourAccepted, Points: rateLine(b.Accepted, b, true, nil, cols)},
+		{Name: "accepted — " + an, Colour: ColourAccepted, Dashed: true, Points: rateLine(a.Accepted, a, true, nil, cols)},
+		{Name: "throttled — " + bn, Colour: ColourThrottled, Points: rateLine(b.Throttled, b, true, nil, cols)},
+		{Name: "throttled — " + an, Colour: ColourThrottled, Dashed: true, Points: rateLine(a.Throttled, a, true, nil, cols)}}
+	if sum(b.Errors)+sum(a.Errors) > 0 {
+		p.Lines = append(p.Lines,
+			Line{Name: "errors — " + bn, Colour: ColourErrors, Points: rateLine(b.Errors, b, true, nil, cols)},
+			Line{Name: "errors — " + an, Colour: ColourErrors, Dashed: true, Points: rateLine(a.Errors, a, true, nil, cols)})
+	}
+	p.Lines = append(p.Lines, refs...)
+	return &Figure{Name: FigCompareThrough, Title: "Throughput per second — " + bn + " vs " + an,
+		Caption: "Solid: " + bn + "; dashed: " + an + ". Both runs start at 0; the black dashed line is the limit inferred from " + bn + ".",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Panels: []Panel{p}}
+}
+
+func compareResponseFigure(before, after Run, size Size) *Figure {
+	b, a := before.Result.Series, after.Result.Series
+	cols := size.WidthPx
+	dur := math.Max(durationS(b), durationS(a))
+	keepB := func(i int) bool { return i < len(b.Accepted) && b.Accepted[i] > 0 }
+	keepA := func(i int) bool { return i < len(a.Accepted) && a.Accepted[i] > 0 }
+	bn, an := runTitle(before), runTitle(after)
+	p := Panel{XLabel: "time since start of each run", YLabel: "response time (ms)", TimeAxis: true, YFromZero: true, XMax: dur}
+	for _, q := range []struct {
+		name   string
+		colour string
+		b, a   []float64
+	}{{"p50", ColourP50, b.P50, a.P50}, {"p90", ColourP90, b.P90, a.P90}, {"p99", ColourP99, b.P99, a.P99}} {
+		p.Lines = append(p.Lines,
+			Line{Name: q.name + " — " + bn, Colour: q.colour, Points: rateLine(q.b, b, false, keepB, cols)},
+			Line{Name: q.name + " — " + an, Colour: q.colour, Dashed: true, Points: rateLine(q.a, a, false, keepA, cols)})
+	}
+	return &Figure{Name: FigCompareResponses, Title: "Response time percentiles — " + bn + " vs " + an,
+		Caption: "Solid: " + bn + "; dashed: " + an + ". Percentiles of accepted responses per second; both runs start at 0.",
+		WidthPx: size.WidthPx, HeightPx: size.HeightPx, Panels: []Panel{p}}
+}
