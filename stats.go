@@ -492,6 +492,7 @@ func writeStatsJSON(w io.Writer, out *statsOutput) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 

@@ -56,9 +56,23 @@ import (
 type Aggregate struct {
 	index map[string]*labelAcc
 	order []*labelAcc
-	last  *labelAcc // the label of the previous row: consecutive rows often share it
-	total labelAcc
-	rows  int64
+	// recent is a small direct-mapped cache in front of index, keyed by
+	// the label's length and last byte: JTL rows interleave a handful of
+	// labels, and comparing one string is cheaper than hashing it.
+	recent [recentSize]*labelAcc
+	total  labelAcc
+	rows   int64
+}
+
+const recentSize = 32
+
+// recentSlot returns the cache slot of label.
+func recentSlot(label string) int {
+	n := len(label)
+	if n == 0 {
+		return 0
+	}
+	return (n*7 + int(label[n-1])) & (recentSize - 1)
 }
 
 // NewAggregate returns an empty Aggregate.
@@ -104,15 +118,17 @@ type codeCount struct {
 // Add accumulates one sample. s is not retained: the reader may reuse it.
 func (a *Aggregate) Add(s *jtl.Sample) {
 	a.rows++
-	l := a.last
+	slot := recentSlot(s.Label)
+	l := a.recent[slot]
 	if l == nil || l.label != s.Label {
 		l = a.index[s.Label]
 		if l == nil {
+			// Clone: the reader may reuse the bytes of s.Label.
 			l = &labelAcc{label: strings.Clone(s.Label)}
 			a.index[l.label] = l
 			a.order = append(a.order, l)
 		}
-		a.last = l
+		a.recent[slot] = l
 	}
 	n := int64(s.SampleCount)
 	if n < 1 {
