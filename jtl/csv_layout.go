@@ -17,15 +17,18 @@ type csvLayout struct {
 
 // stockLayouts are the default layouts of JMeter releases, tried on a
 // header-less file when no properties decide (jtl-format.md section 3.1).
+// The oldest one is only taken with exactly its 10 columns: with extra
+// variable columns it would fit too many files by chance.
 var stockLayouts = []struct {
-	name   string
-	fields Field
+	name      string
+	fields    Field
+	exactOnly bool
 }{
-	{"JMeter 5.x", jmeterDefaults[0].fields},
-	{"JMeter 3.1-4.0", jmeterDefaults[1].fields},
-	{"JMeter 3.0", jmeterDefaults[2].fields},
-	{"JMeter 2.13", jmeterDefaults[3].fields},
-	{"JMeter 2.x (before thread counts)", oldDefaults},
+	{"JMeter 5.x", jmeterDefaults[0].fields, false},
+	{"JMeter 3.1-4.0", jmeterDefaults[1].fields, false},
+	{"JMeter 3.0", jmeterDefaults[2].fields, false},
+	{"JMeter 2.13", jmeterDefaults[3].fields, false},
+	{"JMeter 2.x (before thread counts)", oldDefaults, true},
 }
 
 // peekedRecord is a record read ahead to decide the layout.
@@ -215,7 +218,7 @@ func headerlessLayouts(props *Properties, n int) []csvLayout {
 	for pass := 0; pass < 2; pass++ {
 		for _, s := range stockLayouts {
 			k := s.fields.Count()
-			if (pass == 0) != (k == n) || k > n {
+			if (pass == 0) != (k == n) || k > n || (s.exactOnly && k != n) {
 				continue
 			}
 			extra := n - k

@@ -86,6 +86,9 @@ func sniffXML(b []byte, notJTL func(string) error) (string, error) {
 			if j == len(b) {
 				return "xml", nil
 			}
+			if bytes.Contains(b, []byte(" testclass=\"")) {
+				return "", notJTL(fmt.Sprintf("it is a fragment of a JMeter test plan (JMX) with root <%s>; pass the results file written with jmeter -l", root))
+			}
 			return "", notJTL(fmt.Sprintf("it is XML whose root element is <%s>, not JMeter's <testResults>", root))
 		default:
 			return "xml", nil

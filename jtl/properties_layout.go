@@ -18,6 +18,9 @@ var ColumnNames = []string{
 // numFields is the number of standard columns.
 const numFields = 22
 
+// allFields has every standard column.
+const allFields Field = 1<<numFields - 1
+
 // saveKeys maps each jmeter.save.saveservice.* flag to the columns it turns
 // on. timestamp_format is special (any value but "none" writes timeStamp).
 var saveKeys = []struct {
@@ -57,10 +60,10 @@ var jmeterDefaults = []struct {
 	header  bool
 	exists  Field
 }{
-	{"5.x", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"), true, 1<<numFields - 1},
-	{"3.1-4.0", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,Latency,IdleTime,Connect"), true, 1<<numFields - 1},
-	{"3.0", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,grpThreads,allThreads,Latency,IdleTime"), true, 1<<numFields - 1&^FieldSentBytes},
-	{"2.13", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,Latency"), false, 1<<numFields - 1&^FieldSentBytes},
+	{"5.x", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect"), true, allFields},
+	{"3.1-4.0", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,Latency,IdleTime,Connect"), true, allFields},
+	{"3.0", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,grpThreads,allThreads,Latency,IdleTime"), true, allFields &^ FieldSentBytes},
+	{"2.13", fieldsOf("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,grpThreads,allThreads,Latency"), false, allFields &^ FieldSentBytes},
 }
 
 // oldDefaults is the layout of JMeter 2.x releases before thread counts

@@ -311,7 +311,7 @@ func (r *Reader) Size() int64 { return r.size }
 
 // Scan implements Source.
 func (r *Reader) Scan() bool {
-	if r.err != nil {
+	if r.err != nil && r.prefix == nil {
 		return false
 	}
 	if !r.decided {

@@ -20,7 +20,8 @@ var fallbackDatePatterns = []string{
 // dateLayout is a compiled Java SimpleDateFormat pattern that can parse the
 // timeStamp values JMeter writes with jmeter.save.saveservice.timestamp_format.
 // Values carry no zone unless the pattern has z, Z or X: they are read in
-// loc (the local time zone, as the JVM that wrote them used its own).
+// loc, or when loc is nil in time.Local at the time of parsing (the JVM that
+// wrote them used its own local zone).
 type dateLayout struct {
 	pattern string
 	toks    []dateTok
@@ -37,9 +38,6 @@ type dateTok struct {
 // letters y M d H k K h m s S a E z Z X (and ignores G); other letters are
 // an error.
 func compileDateLayout(pattern string, loc *time.Location) (*dateLayout, error) {
-	if loc == nil {
-		loc = time.Local
-	}
 	l := &dateLayout{pattern: pattern, loc: loc}
 	for i := 0; i < len(pattern); {
 		c := pattern[i]
@@ -114,6 +112,9 @@ func (l *dateLayout) parse(b []byte) (int64, bool) {
 	pm, hasAmPm := false, false
 	hour12 := false
 	loc := l.loc
+	if loc == nil {
+		loc = time.Local
+	}
 	i := 0
 	for ti, t := range l.toks {
 		if t.letter == 0 {
