@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"jmtune/analysis"
+	"jmtune/internal/hist"
 	"jmtune/jtl"
 	"jmtune/report"
 )
@@ -185,9 +186,9 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 		return nil, err
 	}
 	defer src.Close()
-	ps := &progressSource{Source: src, prog: newProgressLine(src, c.App.ErrWriter, cmd)}
-	res, err := analysis.Analyze(ps, analysis.Config{Series: true, Tool: "jmtune " + version})
-	ps.prog.done()
+	tap := &tapSource{Source: src, prog: newProgressLine(src, c.App.ErrWriter, cmd)}
+	res, err := analysis.Analyze(tap, analysis.Config{Series: true, Tool: "jmtune " + version})
+	tap.prog.done()
 	printWarnings(c.App.ErrWriter, cmd, src)
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", strings.Join(files, ", "), err)
@@ -195,23 +196,35 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	if res == nil {
 		return nil, fmt.Errorf("analysing %s: no result", strings.Join(files, ", "))
 	}
+	if res.Run.ResponseP95S == 0 && tap.elapsed.Count() > 0 {
+		res.Run.ResponseP95S = tap.elapsed.Quantile(0.95) / 1000
+	}
 	return res, nil
 }
 
-// progressSource counts the samples Analyze reads, for the progress line.
-type progressSource struct {
+// tapSource passes samples through to Analyze while counting them for the
+// progress line and recording the elapsed time of successful top-level
+// samples: the p95 of the report's table when the analysis gives none.
+type tapSource struct {
 	jtl.Source
-	prog *progressLine
-	n    int64
+	prog    *progressLine
+	n       int64
+	elapsed hist.Histogram
 }
 
 // Scan implements jtl.Source.
-func (p *progressSource) Scan() bool {
+func (p *tapSource) Scan() bool {
 	p.n++
 	if p.n&0xffff == 0 && p.prog != nil {
 		p.prog.update(p.n)
 	}
-	return p.Source.Scan()
+	if !p.Source.Scan() {
+		return false
+	}
+	if s := p.Source.Sample(); s.Success && !s.Transaction && !s.SubResult {
+		p.elapsed.Add(float64(s.Elapsed))
+	}
+	return true
 }
 
 // readResultJSON reads an analysis result written as JSON.

@@ -72,6 +72,9 @@ func Figures(before Run, after *Run, size Size) (figs []*Figure, notes []string)
 			notes = append(notes, fmt.Sprintf("%s: no throttled response carried Retry-After, so no Retry-After chart", runTitle(run)))
 		}
 		figs = append(figs, codesFigure(run, prefix, size))
+		if l := run.Result.Limit; l.Detected && l.Algorithm == analysis.AlgoFixedWindow && l.WindowS != nil && l.PhaseS != nil && !windowsKnown(run.Result) {
+			notes = append(notes, fmt.Sprintf("%s: the analysis' window boundaries (phase_s) disagree with the Retry-After values, so the windows are not drawn", runTitle(run)))
+		}
 	}
 	// With an after run the overlays come first: they answer "did tuning
 	// help?" at a glance.
@@ -192,7 +195,7 @@ func limitText(l analysis.Limit) string {
 	var b strings.Builder
 	b.WriteString(l.Algorithm)
 	if l.Limit != nil && l.WindowS != nil {
-		fmt.Fprintf(&b, " %s per %s s", trimNum(*l.Limit), trimNum(*l.WindowS))
+		fmt.Fprintf(&b, " %s per %s s", short(*l.Limit), short(*l.WindowS))
 	}
 	if l.RatePerS != nil {
 		if l.Limit != nil && l.WindowS != nil {
@@ -201,10 +204,10 @@ func limitText(l analysis.Limit) string {
 		fmt.Fprintf(&b, " %s req/s", fixed1(*l.RatePerS))
 	}
 	if l.Burst != nil {
-		fmt.Fprintf(&b, ", burst %s", trimNum(*l.Burst))
+		fmt.Fprintf(&b, ", burst %s", short(*l.Burst))
 	}
 	if l.Concurrency != nil {
-		fmt.Fprintf(&b, " %s in flight", trimNum(*l.Concurrency))
+		fmt.Fprintf(&b, " %s in flight", short(*l.Concurrency))
 	}
 	switch l.Scope {
 	case analysis.ScopePerThread:
@@ -217,6 +220,23 @@ func limitText(l analysis.Limit) string {
 
 // trimNum formats v without trailing zeros: 20 -> "20", 2.5 -> "2.5".
 func trimNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// short formats a fitted parameter for a label with about three
+// significant digits and no trailing zeros: 19.993 -> "20", 2.345 -> "2.35".
+func short(v float64) string {
+	prec := 2
+	switch a := math.Abs(v); {
+	case a >= 100:
+		prec = 0
+	case a >= 10:
+		prec = 1
+	}
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
 
 // fixed1 formats v with one decimal.
 func fixed1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -234,7 +254,7 @@ func addLimit(p *Panel, r *analysis.Result, columns int, windowMean bool) {
 		}
 		return
 	}
-	if l.Algorithm == analysis.AlgoFixedWindow && l.WindowS != nil && l.PhaseS != nil && *l.WindowS > 0 {
+	if windowsKnown(r) {
 		addWindows(p, r, columns, windowMean)
 	}
 	if l.RatePerS == nil {
@@ -264,6 +284,42 @@ func addLimit(p *Panel, r *analysis.Result, columns int, windowMean bool) {
 	p.HLines = append(p.HLines, HLine{Name: name, Colour: ColourLimit, Dashed: true, Y: rate})
 }
 
+// firstWindowS is the first fixed-window boundary at or before the start of
+// the series, in seconds from the series start.
+func firstWindowS(r *analysis.Result) float64 {
+	w, phase, start := *r.Limit.WindowS, *r.Limit.PhaseS, float64(r.Series.StartMs)/1000
+	return math.Floor((start-phase)/w)*w + phase - start
+}
+
+// windowsKnown reports whether the windows of a fixed-window limit can be
+// drawn: the limit has a window and a phase and, when Retry-After counts
+// down to the window's end, at least 80 % of the throttled responses were
+// told to wait until a boundary (within the whole second Retry-After is
+// rounded to, plus half a second). Drawing windows the data contradict
+// would mislead more than drawing none.
+func windowsKnown(r *analysis.Result) bool {
+	l := r.Limit
+	if !l.Detected || l.Algorithm != analysis.AlgoFixedWindow || l.WindowS == nil || l.PhaseS == nil || *l.WindowS <= 0 {
+		return false
+	}
+	ra := r.Series.RetryAfter
+	if r.RetryAfter.Semantics != analysis.RASemWindowReset || len(ra) == 0 {
+		return true
+	}
+	w, first := *l.WindowS, firstWindowS(r)
+	step := max(1, len(ra)/10000)
+	n, ok := 0, 0
+	for i := 0; i < len(ra); i += step {
+		reset := ra[i].X + ra[i].Y
+		b := first + math.Round((reset-first)/w)*w
+		if b >= reset-1.5 && b <= reset+0.5 {
+			ok++
+		}
+		n++
+	}
+	return ok*5 >= n*4
+}
+
 // addWindows shades every other fixed window and, when mean is true, draws
 // the accepted rate averaged over each window (a step line that sits at the
 // limit's rate while the window is exhausted).
@@ -271,12 +327,12 @@ func addWindows(p *Panel, r *analysis.Result, columns int, mean bool) {
 	s, l := r.Series, r.Limit
 	w := *l.WindowS
 	dur := durationS(s)
-	first := math.Floor((float64(s.StartMs)/1000-*l.PhaseS)/w)*w + *l.PhaseS - float64(s.StartMs)/1000
+	first := firstWindowS(r)
 	n := int(math.Ceil((dur - first) / w))
 	if n <= maxWindowSpans {
 		for k := 0; k < n; k += 2 {
 			from := first + float64(k)*w
-			p.XSpans = append(p.XSpans, XSpan{Name: fmt.Sprintf("alternate %s s windows", trimNum(w)), Colour: SkyBlue,
+			p.XSpans = append(p.XSpans, XSpan{Name: fmt.Sprintf("alternate %s s windows", short(w)), Colour: SkyBlue,
 				From: math.Max(from, 0), To: math.Min(from+w, dur)})
 		}
 	}
@@ -344,7 +400,7 @@ func loadFigure(run Run, prefix string, size Size) *Figure {
 		},
 		Markers: onsetMarkers(r)}
 	if r.Limit.Detected && r.Limit.Concurrency != nil {
-		bottom.HLines = append(bottom.HLines, HLine{Name: "limit: " + trimNum(*r.Limit.Concurrency) + " in flight", Colour: ColourLimit, Dashed: true, Y: *r.Limit.Concurrency})
+		bottom.HLines = append(bottom.HLines, HLine{Name: "limit: " + short(*r.Limit.Concurrency) + " in flight", Colour: ColourLimit, Dashed: true, Y: *r.Limit.Concurrency})
 	}
 	return &Figure{Name: prefix + FigLoad, Title: "Load: offered rate and active threads — " + runTitle(run),
 		Caption: "Top: requests started per second against the limit. Bottom: JMeter's active threads and the requests in flight.",
@@ -388,7 +444,7 @@ func retryAfterFigure(run Run, prefix string, size Size) *Figure {
 		Scatters: []Scatter{{Name: "Retry-After of a throttled response", Colour: ColourThrottled,
 			Points: ThinScatter(pts, 0, dur, 0, math.Max(ymax, 1), wide/2, size.HeightPx/2)}},
 		Markers: onsetMarkers(r)}
-	if l := r.Limit; l.Detected && l.Algorithm == analysis.AlgoFixedWindow && l.WindowS != nil && l.PhaseS != nil && *l.WindowS > 0 {
+	if windowsKnown(r) {
 		addWindows(&left, r, wide, false)
 	}
 	right := Panel{Title: "Histogram", XLabel: "Retry-After (s)", YLabel: "throttled responses", YFromZero: true,

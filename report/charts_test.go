@@ -237,3 +237,35 @@ func TestLongRunIsDownsampled(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsContradictedByRetryAfterAreNotDrawn: window boundaries 4.3 s
+// off the ones Retry-After counts down to (as a wrong phase would put them)
+// are not drawn, and a note says why.
+func TestWindowsContradictedByRetryAfterAreNotDrawn(t *testing.T) {
+	r := fixedWindowRun()
+	*r.Limit.PhaseS += 4.3
+	figs, notes := Figures(Run{Name: "before", Result: r}, nil, DefaultSize)
+	for _, f := range figs {
+		for _, p := range f.Panels {
+			if len(p.XSpans) > 0 {
+				t.Errorf("%s: windows drawn", f.Name)
+			}
+			for _, l := range p.Lines {
+				if l.Step && strings.Contains(l.Name, "per window") {
+					t.Errorf("%s: window mean drawn", f.Name)
+				}
+			}
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "phase_s") {
+		t.Errorf("notes %q, want one about the disagreeing windows", notes)
+	}
+}
+
+func TestShort(t *testing.T) {
+	for v, want := range map[float64]string{19.993: "20", 400: "400", 2.345: "2.35", 0.5: "0.5", 12.26: "12.3", 1234.6: "1235"} {
+		if got := short(v); got != want {
+			t.Errorf("short(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
