@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"jmtune/report"
+)
+
+func readSummary(t *testing.T, dir string) *report.Summary {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, report.SummaryJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s report.Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	return &s
+}
+
+// TestReportScenario reports a real JMeter run and checks the summary
+// against the scenario's own facts (../shared/scenarios/README.md: 3737
+// rows, 48.4 % throttled; the server's fixed window of 400 per 20 s).
+func TestReportScenario(t *testing.T) {
+	for _, file := range []string{"results.csv", "results.xml"} {
+		t.Run(file, func(t *testing.T) {
+			dir := t.TempDir()
+			stdout, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, file), "-o", dir, "--force")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s := readSummary(t, dir)
+			if s.Before.Requests != 3737 || math.Abs(s.Before.ThrottledShare-0.484) > 0.001 {
+				t.Errorf("requests %d, throttled share %.4f; want 3737 and 0.484", s.Before.Requests, s.Before.ThrottledShare)
+			}
+			if !s.Limit.Detected || s.Limit.Algorithm != "fixed-window" {
+				t.Errorf("limit %+v, want a fixed window", s.Limit)
+			}
+			if s.Before.P95Ms == nil || *s.Before.P95Ms <= 0 {
+				t.Errorf("no p95 in the table")
+			}
+			if s.After != nil {
+				t.Errorf("after side without --after")
+			}
+			for _, f := range []string{report.IndexHTML, report.ReportMD, report.SummaryJSON, "throughput.png", "retry-after.png"} {
+				if !strings.Contains(stdout, "wrote "+filepath.Join(dir, f)+"\n") {
+					t.Errorf("stdout does not list %s", f)
+				}
+			}
+			if !strings.Contains(stdout, s.Verdict[0]) {
+				t.Errorf("stdout does not end with the verdict")
+			}
+			md, _ := os.ReadFile(filepath.Join(dir, report.ReportMD))
+			if !strings.Contains(string(md), "| 429 share | 48.4% |") {
+				t.Errorf("report.md lacks the 429 share row")
+			}
+		})
+	}
+}
+
+// TestReportPredicted shows an analysis JSON (here of another real run) as
+// the predicted after side for a plan: labelled predicted everywhere.
+func TestReportPredicted(t *testing.T) {
+	tmp := t.TempDir()
+	pred := filepath.Join(tmp, "predicted.json")
+	stdout, stderr, code := runCLI("analyze", "--format", "json", "--series", scenarioFile(t, scenarioP2, "results.csv"))
+	if code != 0 {
+		t.Fatalf("analyze: exit %d: %s", code, stderr)
+	}
+	os.WriteFile(pred, []byte(stdout), 0o644)
+	dir := filepath.Join(tmp, "out")
+	stdout, stderr, code = runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "--predicted", pred, "-t", "tuned.jmx", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, dir)
+	if s.After == nil || !s.After.Predicted || s.After.Name != "predicted" || s.Plan != "tuned.jmx" {
+		t.Fatalf("after %+v plan %q, want a predicted side for tuned.jmx", s.After, s.Plan)
+	}
+	if last := s.Verdict[len(s.Verdict)-1]; !strings.HasPrefix(last, "Predicted for tuned.jmx: 429 share 48.4% → 41.0%") {
+		t.Errorf("verdict %q", last)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, report.IndexHTML))
+	if !strings.Contains(string(page), "<strong>Predicted:</strong>") {
+		t.Errorf("index.html has no predicted banner")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "compare-throughput.png")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestReportPredictedNotAnalysis(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"hello": 1}`), 0o644)
+	_, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "--predicted", bad, "-o", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "not an analysis JSON") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestReportPlanWithoutPrediction(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "-t", "tuned.jmx", "-o", dir, "--force")
+	if code != 0 || !strings.Contains(stderr, "only with a predicted after side") {
+		t.Errorf("exit %d, stderr %q; want success and a note", code, stderr)
+	}
+	if s := readSummary(t, dir); s.Plan != "" {
+		t.Errorf("plan %q shown without a prediction", s.Plan)
+	}
+}
