@@ -343,7 +343,10 @@ func retryAfterRef(value string, now *dateRef) (seconds float64, isDate bool, ok
 	v := trimOWS(value)
 	if isDecimal(v) {
 		x, err := strconv.ParseFloat(v, 64)
-		return x, false, err == nil
+		if err != nil {
+			return 0, false, false // out of range
+		}
+		return x, false, true
 	}
 	t, ok := parseHTTPDate(v)
 	if !ok {

@@ -433,15 +433,15 @@ func (d *xmlDecoder) eofErr() error {
 	return errXMLTruncated
 }
 
-// derive sets the fields the Reader derives for top-level samples on a
-// nested sample, which the Reader does not visit.
+// derive sets on a nested sample the fields the Reader derives for
+// top-level ones (the Reader sets Start on children itself, once it knows
+// the timestamp mode).
 func (d *xmlDecoder) derive(c *Sample) {
-	c.Start = c.Timestamp
-	if d.opts.Timestamps == TimestampEnd {
-		c.Start = c.Timestamp - c.Elapsed
-	}
 	c.Transaction = strings.HasPrefix(c.ResponseMessage, TransactionPrefix)
 	c.Engine = c.Hostname
+	if c.Engine == "" {
+		c.Engine = threadEngine(c.ThreadName)
+	}
 }
 
 // elementText reads the text of the element whose start tag was just read,
