@@ -19,8 +19,22 @@ type fitter struct {
 }
 
 func (f *fitter) score(keys []int32) thresholdFit {
-	histOf(&f.h, f.e, keys, f.lo, f.hi)
+	return f.scoreBand(keys, 0)
+}
+
+func (f *fitter) scoreBand(keys []int32, band int32) thresholdFit {
+	histOf(&f.h, f.e, keys, f.lo, f.hi, band)
 	return f.h.best()
+}
+
+// timingNoiseS is the uncertainty of the estimated server arrival times
+// (millisecond timestamps, network jitter): token-bucket decisions that
+// close to the threshold are not held against a model.
+const timingNoiseS = 0.0
+
+// bucketBand is the uncertainty band in bucket keys at rate r.
+func bucketBand(r float64) int32 {
+	return int32(math.Ceil(r * timingNoiseS * bucketQ))
 }
 
 // window grid (seconds) that every window search tries.
@@ -453,34 +467,40 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 	}
 	eval := func(r float64) thresholdFit {
 		f.buf, _ = bucketKeys(f.buf, nil, e, sc, r)
-		return f.score(f.buf)
+		return f.scoreBand(f.buf, bucketBand(r))
 	}
 	bestR, bestM := r0, math.MaxInt
-	n := 44
+	n := 40
 	if f.fast {
-		n = 22
+		n = 20
 	}
 	for k := 0; k <= n; k++ {
-		r := r0 * (0.5 + 1.1*float64(k)/float64(n))
+		r := r0 / 3 * math.Pow(9, float64(k)/float64(n))
 		if th := eval(r); th.mis < bestM {
 			bestR, bestM = r, th.mis
 		}
 	}
-	var rs []float64
-	var ths []thresholdFit
-	m := 15
-	if f.fast {
-		m = 8
+	for _, rel := range []float64{0.06, 0.01} {
+		var rs []float64
+		var ths []thresholdFit
+		m := 12
+		if f.fast {
+			m = 6
+		}
+		for s := -m; s <= m; s++ {
+			r := bestR * (1 + rel*float64(s)/float64(m))
+			rs = append(rs, r)
+			ths = append(ths, eval(r))
+		}
+		bi := bestMiddle(ths)
+		bestR = rs[bi]
+		if rel == 0.01 {
+			fit := &modelFit{algo: AlgoTokenBucket, sc: sc, cont: rs[bi], th: ths[bi], k: 2, band: bucketBand(rs[bi])}
+			fit.contLo, fit.contHi = tiedRange(rs, ths, ths[bi].mis)
+			return fit
+		}
 	}
-	for s := -m; s <= m; s++ {
-		r := bestR * (1 + 0.03*float64(s)/float64(m))
-		rs = append(rs, r)
-		ths = append(ths, eval(r))
-	}
-	bi := bestMiddle(ths)
-	fit := &modelFit{algo: AlgoTokenBucket, sc: sc, cont: rs[bi], th: ths[bi], k: 2}
-	fit.contLo, fit.contHi = tiedRange(rs, ths, ths[bi].mis)
-	return fit
+	return nil
 }
 
 // fitConcurrency fits a concurrency cap in scope sc.

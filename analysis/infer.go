@@ -135,8 +135,8 @@ func (f *fitter) familyFits(sc *scope) []*modelFit {
 		fits = append(fits, tb)
 		lq := *tb
 		lq.algo = AlgoLeakyQueue
-		if lq.th.thr < 2 {
-			lq.th.thr = 2
+		if lq.th.thr < bucketQ+1 {
+			lq.th.thr = bucketQ + 1
 		}
 		fits = append(fits, &lq)
 	}
@@ -306,7 +306,7 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 	}
 	keys := m.keys(nil, e)
 	var h keyHist
-	histOf(&h, e, keys, cut, full.hi)
+	histOf(&h, e, keys, cut, full.hi, m.band)
 	mis, n := h.mismatchAt(m.th.thr)
 	if n > 0 {
 		inf.cvMis = float64(mis) / float64(n)
@@ -330,8 +330,8 @@ func (f *fitter) refit(m *modelFit) *modelFit {
 		out = f.fitBucket(m.sc)
 		if out != nil {
 			out.algo = m.algo
-			if m.algo == AlgoLeakyQueue && out.th.thr < 2 {
-				out.th.thr = 2
+			if m.algo == AlgoLeakyQueue && out.th.thr < bucketQ+1 {
+				out.th.thr = bucketQ + 1
 			}
 		}
 	case AlgoConcurrency:
@@ -356,6 +356,7 @@ func (inf *inference) bootstrapCI(opt inferOptions) {
 		blockS = math.Max(30, 10/b.cont)
 	}
 	bp, width := newBlockProfile(ev.lo, ev.hi+1e-9, blockS)
+	bp.band = b.band
 	var vals []float64
 	if b.algo == AlgoConcurrency {
 		vals = []float64{0}
@@ -446,7 +447,7 @@ func (inf *inference) detectChange(full *fitter, opt inferOptions) {
 	// Same model on the same segments with the full-run parameters.
 	keys := b.keys(nil, e)
 	var h keyHist
-	histOf(&h, e, keys, first, last+1e-9)
+	histOf(&h, e, keys, first, last+1e-9, b.band)
 	mis, n := h.mismatchAt(b.th.thr)
 	bicOne := -2 * lnLik(n, mis)
 	bicSeg += float64(2*b.k) * math.Log(float64(max(n, 2))) // two more parameter sets

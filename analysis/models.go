@@ -15,7 +15,8 @@ type modelFit struct {
 	phase         float64 // window boundaries at phase + k*W (s after run start)
 	countThr      bool    // throttled requests count against the quota
 	th            thresholdFit
-	k             int // parameters counted by BIC
+	band          int32 // uncertainty band of the keys (see keyHist.band)
+	k             int   // parameters counted by BIC
 
 	delayN, delayMis int // accepted requests whose extra delay the model predicts wrongly
 	raN, raAgree     int // throttles with Retry-After, and how many the model predicts (within rounding)
@@ -51,12 +52,15 @@ func (m *modelFit) limitValue() float64 { return limitOf(m.algo, m.variant, m.th
 func limitOf(algo, variant string, thr int32) float64 {
 	switch algo {
 	case AlgoTokenBucket:
-		return float64(thr - 1)
+		return math.Round(float64(thr-1)/bucketQ*10) / 10
 	case AlgoLeakyQueue:
-		return float64(thr - 2)
+		return math.Round((float64(thr-1)/bucketQ-1)*10) / 10
 	}
 	return float64(thr)
 }
+
+// bucketQ is the resolution of token-bucket keys: keys count 1/bucketQ tokens.
+const bucketQ = 20
 
 // ratePerS is the sustained rate the model allows (per partition).
 func (m *modelFit) ratePerS() float64 {
@@ -161,7 +165,8 @@ func counterKeys(dst []int32, e *events, sc *scope, W, phi float64) []int32 {
 
 // bucketKeys: the token deficit D (tokens used and not yet refilled) before
 // each event, refilled at rate r, floored at 0 (bucket full); key =
-// ceil(D+1), so that "accept iff key < b+1" is "accept iff a token is left".
+// ceil((D+1)*bucketQ), so that "accept iff key < b*bucketQ+1" is "accept iff
+// a token is left".
 // defs, when not nil, receives D.
 func bucketKeys(dst []int32, defs []float64, e *events, sc *scope, r float64) ([]int32, []float64) {
 	n := e.len()
@@ -180,7 +185,7 @@ func bucketKeys(dst []int32, defs []float64, e *events, sc *scope, r float64) ([
 		}
 		seen[p] = true
 		last[p] = e.t[i]
-		dst[i] = int32(math.Ceil(d[p] + 1 - 1e-9))
+		dst[i] = int32(min(math.Ceil((d[p]+1)*bucketQ-1e-9), maxKey))
 		if defs != nil {
 			defs[i] = d[p]
 		}

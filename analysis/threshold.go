@@ -28,6 +28,9 @@ type thresholdFit struct {
 // keyHist counts judged decisions per key.
 type keyHist struct {
 	acc, thr []int32
+	// band makes decisions within band keys of the threshold uncertain:
+	// they count as mismatches on neither side (timing noise).
+	band int32
 }
 
 func (h *keyHist) reset() {
@@ -56,26 +59,31 @@ func (h *keyHist) add(key int32, y uint8) {
 // best returns the threshold with the fewest mismatches; ties go to the
 // smallest threshold (the lowest limit consistent with the accepted requests).
 func (h *keyHist) best() thresholdFit {
-	var nAcc, n int
-	for k := range h.acc {
-		nAcc += int(h.acc[k])
-		n += int(h.acc[k] + h.thr[k])
+	nk := len(h.acc)
+	// pa[x], pt[x]: accepted and throttled decisions with key < x.
+	pa := make([]int, nk+1)
+	pt := make([]int, nk+1)
+	for k := 0; k < nk; k++ {
+		pa[k+1] = pa[k] + int(h.acc[k])
+		pt[k+1] = pt[k] + int(h.thr[k])
 	}
-	m := nAcc // thr = 0: every acceptance is a mismatch
-	best := thresholdFit{thr: 0, mis: m, n: n}
-	ms := make([]int, len(h.acc)+1)
-	ms[0] = m
-	for k := range h.acc {
-		m += int(h.thr[k]) - int(h.acc[k])
-		ms[k+1] = m
-		if m < best.mis {
-			best.mis, best.thr = m, int32(k+1)
+	n := pa[nk] + pt[nk]
+	band := int(h.band)
+	mis := func(th int) int {
+		hi := min(nk, max(0, th+band))
+		lo := min(nk, max(0, th-band))
+		return (pa[nk] - pa[hi]) + pt[lo]
+	}
+	ms := make([]int, nk+1)
+	best := thresholdFit{thr: 0, mis: math.MaxInt, n: n}
+	for th := 0; th <= nk; th++ {
+		ms[th] = mis(th)
+		if th >= 1 && ms[th] < best.mis {
+			best.mis, best.thr = ms[th], int32(th)
 		}
 	}
-	if best.thr == 0 && len(h.acc) > 0 {
-		// Never predict "always throttled" when something was accepted.
-		best.thr = 1
-		best.mis = ms[1]
+	if nk == 0 {
+		return thresholdFit{thr: 1, n: 0}
 	}
 	bound := float64(best.mis) + 2*math.Sqrt(float64(best.mis)) + 1
 	best.lo, best.hi = best.thr, best.thr
@@ -92,9 +100,9 @@ func (h *keyHist) best() thresholdFit {
 func (h *keyHist) mismatchAt(thr int32) (mis, n int) {
 	for k := range h.acc {
 		n += int(h.acc[k] + h.thr[k])
-		if int32(k) >= thr {
+		if int32(k) >= thr+h.band {
 			mis += int(h.acc[k])
-		} else {
+		} else if int32(k) < thr-h.band {
 			mis += int(h.thr[k])
 		}
 	}
@@ -102,8 +110,9 @@ func (h *keyHist) mismatchAt(thr int32) (mis, n int) {
 }
 
 // histOf builds the histogram of the judged events whose time is in [lo, hi).
-func histOf(h *keyHist, e *events, keys []int32, lo, hi float64) {
+func histOf(h *keyHist, e *events, keys []int32, lo, hi float64, band int32) {
 	h.reset()
+	h.band = band
 	for i, k := range keys {
 		if e.y[i] == evCounted || e.t[i] < lo || e.t[i] >= hi {
 			continue
@@ -118,6 +127,7 @@ type blockProfile struct {
 	values []float64    // continuous parameter values
 	hists  [][]*keyHist // [value][block]
 	blocks int
+	band   int32
 }
 
 // newBlockProfile splits [lo, hi) into blocks of about blockS seconds (at
@@ -133,7 +143,7 @@ func newBlockProfile(lo, hi, blockS float64) (*blockProfile, float64) {
 func (bp *blockProfile) add(value float64, e *events, keys []int32, lo, width float64) {
 	hs := make([]*keyHist, bp.blocks)
 	for b := range hs {
-		hs[b] = &keyHist{}
+		hs[b] = &keyHist{band: bp.band}
 	}
 	for i, k := range keys {
 		if e.y[i] == evCounted {
@@ -159,7 +169,7 @@ func (bp *blockProfile) bootstrap(resamples int, seed uint64) (val, thr [2]float
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	pick := make([]int, bp.blocks)
 	var vals, thrs []float64
-	sum := &keyHist{}
+	sum := &keyHist{band: bp.band}
 	for r := 0; r < resamples; r++ {
 		for b := range pick {
 			pick[b] = rng.IntN(bp.blocks)
