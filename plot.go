@@ -49,7 +49,7 @@ func runFlags(defaultFormats ...string) []cli.Flag {
 	flags := []cli.Flag{
 		&cli.StringSliceFlag{Name: "results", Aliases: []string{"l"}, Usage: "JTL `FILE` of the run (before tuning); repeat for the files of one distributed run"},
 		&cli.StringSliceFlag{Name: "after", Usage: "JTL `FILE` of the run after tuning; repeat like -l"},
-		&cli.StringFlag{Name: "predicted", Usage: "analysis JSON `FILE` with series (jmtune analyze --format json --series, or a simulator prediction) to show as the predicted after side"},
+		&cli.StringFlag{Name: "predicted", Usage: "the predicted after side: a simulated JTL `FILE`, or an analysis JSON with series (jmtune analyze --format json --series)"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `DIR` (created when missing)"},
 		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty DIR, replacing only the files this command writes"},
 		&cli.StringSliceFlag{Name: "format", Value: cli.NewStringSlice(defaultFormats...), Usage: "chart `FORMAT`s: png, svg"},
@@ -147,7 +147,12 @@ func loadRuns(c *cli.Context, cmd string) (*runs, report.Options, error) {
 		}
 		rs.after = &report.Run{Name: "after", Result: res}
 	case predicted != "":
-		res, err := readResultJSON(predicted)
+		var res *analysis.Result
+		if isJSONFile(predicted) {
+			res, err = readResultJSON(predicted)
+		} else {
+			res, err = analyzeFiles(c, cmd, []string{predicted})
+		}
 		if err != nil {
 			return nil, opt, err
 		}
@@ -225,6 +230,19 @@ func (p *tapSource) Scan() bool {
 		p.elapsed.Add(float64(s.Elapsed))
 	}
 	return true
+}
+
+// isJSONFile reports whether name starts like a JSON object (an analysis
+// result) rather than a JTL file.
+func isJSONFile(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := f.Read(head)
+	return strings.HasPrefix(strings.TrimLeft(string(head[:n]), " \t\r\n\ufeff"), "{")
 }
 
 // readResultJSON reads an analysis result written as JSON.

@@ -21,14 +21,16 @@ tuning, into DIR:
   summary.json  the same as data (keys documented in the README)
   *.png         the charts of jmtune plot (with --format svg also as SVG)
 
-The after side is, in this order: the run given with --after (measured), or
-the analysis JSON given with --predicted (labelled "predicted" everywhere:
-titles, legends, table headers and a banner). -t names the tuned plan the
-prediction is for; it is shown in the report.
+The after side is the run given with --after (measured), or the prediction
+given with --predicted: a JTL file written by a simulation of the tuned plan,
+or an analysis JSON with series. A prediction is labelled "predicted"
+everywhere (titles, legends, table headers, the verdict and a banner). -t
+names the tuned plan the prediction is for; it is shown in the report.
+Without --after or --predicted the report shows the one run.
 
   jmtune report -l before.jtl -o report
   jmtune report -l before.jtl --after after.jtl -o report
-  jmtune report -l before.jtl --predicted predicted.json -t tuned.jmx -o report
+  jmtune report -l before.jtl --predicted simulated.jtl -t tuned.jmx -o report
 
 DIR is created when missing. An existing DIR must be empty unless --force is
 given; --force replaces only the files this command writes and keeps all

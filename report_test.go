@@ -64,8 +64,9 @@ func TestReportScenario(t *testing.T) {
 	}
 }
 
-// TestReportPredicted shows an analysis JSON (here of another real run) as
-// the predicted after side for a plan: labelled predicted everywhere.
+// TestReportPredicted shows another real run as the predicted after side
+// for a plan, given as an analysis JSON and as a JTL file (what a simulator
+// writes): labelled predicted everywhere.
 func TestReportPredicted(t *testing.T) {
 	tmp := t.TempDir()
 	pred := filepath.Join(tmp, "predicted.json")
@@ -74,24 +75,28 @@ func TestReportPredicted(t *testing.T) {
 		t.Fatalf("analyze: exit %d: %s", code, stderr)
 	}
 	os.WriteFile(pred, []byte(stdout), 0o644)
-	dir := filepath.Join(tmp, "out")
-	stdout, stderr, code = runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "--predicted", pred, "-t", "tuned.jmx", "-o", dir)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	s := readSummary(t, dir)
-	if s.After == nil || !s.After.Predicted || s.After.Name != "predicted" || s.Plan != "tuned.jmx" {
-		t.Fatalf("after %+v plan %q, want a predicted side for tuned.jmx", s.After, s.Plan)
-	}
-	if last := s.Verdict[len(s.Verdict)-1]; !strings.HasPrefix(last, "Predicted for tuned.jmx: 429 share 48.4% → 41.0%") {
-		t.Errorf("verdict %q", last)
-	}
-	page, _ := os.ReadFile(filepath.Join(dir, report.IndexHTML))
-	if !strings.Contains(string(page), "<strong>Predicted:</strong>") {
-		t.Errorf("index.html has no predicted banner")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "compare-throughput.png")); err != nil {
-		t.Error(err)
+	for _, p := range []string{pred, scenarioFile(t, scenarioP2, "results.csv")} {
+		t.Run(filepath.Ext(p), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			_, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "--predicted", p, "-t", "tuned.jmx", "-o", dir)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s := readSummary(t, dir)
+			if s.After == nil || !s.After.Predicted || s.After.Name != "predicted" || s.Plan != "tuned.jmx" {
+				t.Fatalf("after %+v plan %q, want a predicted side for tuned.jmx", s.After, s.Plan)
+			}
+			if last := s.Verdict[len(s.Verdict)-1]; !strings.HasPrefix(last, "Predicted for tuned.jmx: 429 share 48.4% → 41.0%") {
+				t.Errorf("verdict %q", last)
+			}
+			page, _ := os.ReadFile(filepath.Join(dir, report.IndexHTML))
+			if !strings.Contains(string(page), "<strong>Predicted:</strong>") {
+				t.Errorf("index.html has no predicted banner")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "compare-throughput.png")); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
 
