@@ -212,7 +212,9 @@ func (st *state) match(label string) bool {
 	return m
 }
 
-// add records one sample (w samples in Statistical mode).
+// add records one row: one sample, or w samples in JMeter's Statistical
+// mode, where elapsed is the sum over the w samples (each counts as
+// elapsed/w, as analysis.Aggregate and JMeter's Aggregate Report count them).
 func (a *acc) add(start, end, elapsed, w, hit int64) {
 	if a.n == 0 {
 		a.first, a.last = start, end
@@ -221,9 +223,10 @@ func (a *acc) add(start, end, elapsed, w, hit int64) {
 	a.last = max(a.last, end)
 	a.n += w
 	a.hit += hit
-	a.sum += float64(elapsed) * float64(w)
+	// A Statistical-mode row's elapsed is the sum over its w samples.
+	a.sum += float64(elapsed)
 	if a.h != nil {
-		a.h.AddN(float64(elapsed), uint64(w))
+		a.h.AddN(float64(elapsed)/float64(w), uint64(w))
 	}
 }
 

@@ -218,13 +218,15 @@ func TestEvaluateNoData(t *testing.T) {
 }
 
 func TestEvaluateStatisticalMode(t *testing.T) {
-	// A Statistical-mode row stands for SampleCount samples with ErrorCount errors.
+	// A Statistical-mode row stands for SampleCount samples with ErrorCount
+	// errors; its elapsed is their sum (10 samples of 10 ms here).
 	ss := []jtl.Sample{
 		{Start: t0, Elapsed: 100, Label: "a", ResponseCode: "200", SampleCount: 10, ErrorCount: 3, Has: jtl.FieldErrorCount},
 		{Start: t0 + 1000, Elapsed: 300, Label: "a", ResponseCode: "200", Success: true, SampleCount: 1},
 	}
 	out := evaluate(t, ss, Options{}, "samples > 0", "errors < 1", "avg < 1s", "p50 < 1s")
-	want := []float64{11, 3, (100*10 + 300) / 11.0, 100}
+	// p50 = rank round(5.5) = 6 of [10 x10, 300] = 10 ms.
+	want := []float64{11, 3, (100 + 300) / 11.0, 10}
 	for i, w := range want {
 		if math.Abs(out[i].Measured-w) > 1e-9 {
 			t.Errorf("%s = %v, want %v", out[i].Criterion.Text, out[i].Measured, w)
