@@ -38,7 +38,7 @@ func (b *tokenBucket) Check(now int64) Decision {
 		d.Reset = int64(math.Ceil((next - after) / b.c.Rate * 1e9))
 	}
 	if !d.Allowed {
-		d.Code = b.c.rejectCode()
+		d.Code = b.c.RejectStatus()
 		d.Wait = int64(math.Ceil((1 - after) / b.c.Rate * 1e9))
 		if d.Wait < 1 {
 			d.Wait = 1
@@ -91,7 +91,7 @@ func (q *leakyQueue) Check(now int64) Decision {
 		d.Reset = int64(1 / q.c.Rate * 1e9)
 		return d
 	}
-	d.Code = q.c.rejectCode()
+	d.Code = q.c.RejectStatus()
 	d.Used = q.c.Burst
 	// excess(t) = q.excess - r*(t-last) + 1 <= B
 	t := float64(q.last) + (q.excess+1-B)/q.c.Rate*1e9
@@ -130,7 +130,7 @@ func (c *concurrency) Check(now int64) Decision {
 	d.Used = used
 	d.Remaining = max0(c.c.Concurrency - used)
 	if !d.Allowed {
-		d.Code = c.c.rejectCode()
+		d.Code = c.c.RejectStatus()
 		d.Wait = int64(c.c.RetryHint)
 		if d.Wait <= 0 {
 			d.Wait = 1e9

@@ -184,8 +184,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// rejectCode returns the status of a rejected request.
-func (c Config) rejectCode() int {
+// RejectStatus returns the status of a rejected request: RejectCode, else
+// 503 for a leaky queue and 429 for every other model.
+func (c Config) RejectStatus() int {
 	if c.RejectCode != 0 {
 		return c.RejectCode
 	}

@@ -43,7 +43,7 @@ func (f *fixedWindow) Check(now int64) Decision {
 	d.Used = used
 	d.Remaining = max0(f.c.Limit - used)
 	if !d.Allowed {
-		d.Code = f.c.rejectCode()
+		d.Code = f.c.RejectStatus()
 		d.Wait = end - now
 	}
 	return d
@@ -94,7 +94,7 @@ func (s *slidingLog) Check(now int64) Decision {
 		d.Reset = w
 	}
 	if !d.Allowed {
-		d.Code = s.c.rejectCode()
+		d.Code = s.c.RejectStatus()
 		// Admitted once the count falls to Limit-1: the (n-Limit+1)-th
 		// oldest entry must leave.
 		d.Wait = live[n-s.c.Limit] + w - now
@@ -179,7 +179,7 @@ func (s *slidingCounter) Check(now int64) Decision {
 	d.Used = int(math.Ceil(after - 1e-9))
 	d.Remaining = max0(int(math.Floor(L - after + 1e-9)))
 	if !d.Allowed {
-		d.Code = s.c.rejectCode()
+		d.Code = s.c.RejectStatus()
 		d.Wait = s.wait(now, cur, prev, start)
 	}
 	return d
