@@ -598,3 +598,55 @@ func TestXMLReadErrorIsFatal(t *testing.T) {
 type xmlErrReader struct{ err error }
 
 func (e xmlErrReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TestXMLRealJMeter213 reads what real JMeter 2.13 wrote (testdata/xml/jmeter213/run.sh):
+// a Transaction Controller in parent mode whose first sampler followed a
+// redirect and whose second got a 429 with Retry-After and inin headers.
+func TestXMLRealJMeter213(t *testing.T) {
+	res := readXMLFile(t, "jmeter213.jtl", Options{})
+	if res.err != nil || len(res.warns) != 0 || res.skipped != 0 {
+		t.Fatalf("err=%v warns=%v skipped=%d", res.err, res.warns, res.skipped)
+	}
+	// 2 threads x 2 loops, one parent sample each.
+	if xmlLabels(res.samples) != "TX fetch,TX fetch,TX fetch,TX fetch" {
+		t.Fatalf("top-level samples %q", xmlLabels(res.samples))
+	}
+	for _, tx := range res.samples {
+		if !tx.Transaction || tx.Success || len(tx.Children) != 2 {
+			t.Fatalf("line %d: transaction %v success %v children %d", tx.Line, tx.Transaction, tx.Success, len(tx.Children))
+		}
+		login, script := tx.Children[0], tx.Children[1]
+		if login.Label != "GET login" || !login.Success || len(login.Children) != 2 {
+			t.Errorf("line %d: %q with %d sub-samples", login.Line, login.Label, len(login.Children))
+			continue
+		}
+		// 2.13 names redirect hops by their URL; the first hop is the 302.
+		hop := login.Children[0]
+		if hop.ResponseCode != "302" || hop.Label != hop.URL || !strings.HasSuffix(hop.URL, "/login?redirect=/home") {
+			t.Errorf("line %d: redirect hop %s", hop.Line, xmlDump(&hop))
+		}
+		if loc, _ := hop.Headers.Get("Location"); loc != "/home" {
+			t.Errorf("line %d: Location %q", hop.Line, loc)
+		}
+		if login.Elapsed < login.Children[0].Elapsed+login.Children[1].Elapsed-1 {
+			t.Errorf("line %d: parent %d ms shorter than its hops", login.Line, login.Elapsed)
+		}
+		rl := script.RateLimit()
+		if script.Code() != 429 || !rl.HasRetryAfter || rl.RetryAfter != 7 || rl.Family != "inin" ||
+			rl.Limit != 20 || rl.Used != 21 || rl.Remaining != 0 || rl.Reset != 7 {
+			t.Errorf("line %d: 429 sample %+v", script.Line, rl)
+		}
+		if !strings.HasPrefix(script.FailureMessage, "Test failed: code expected to equal") ||
+			len(script.Assertions) != 1 || script.Assertions[0].Name != "is 200" {
+			t.Errorf("line %d: assertion %q %+v", script.Line, script.FailureMessage, script.Assertions)
+		}
+		// The sample variable is saved (empty: no extractor in this plan).
+		if v, ok := script.Var("retryAfter"); !ok || v != "" {
+			t.Errorf("line %d: retryAfter variable %q %v", script.Line, v, ok)
+		}
+		// The parent carries the children's bytes and the first failing code.
+		if tx.Bytes != login.Bytes+script.Bytes || tx.ResponseCode != "429" {
+			t.Errorf("line %d: parent bytes %d code %s", tx.Line, tx.Bytes, tx.ResponseCode)
+		}
+	}
+}
