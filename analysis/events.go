@@ -190,3 +190,40 @@ func quantile(v []float64, q float64) float64 {
 	f := pos - float64(i)
 	return v[i]*(1-f) + v[i+1]*f
 }
+
+// slice returns the events with index in [i0, i1) (a time range, since
+// events are sorted by time). The slices share memory with e.
+func (e *events) slice(i0, i1 int) *events {
+	s := &events{t: e.t[i0:i1], dep: e.dep[i0:i1], y: e.y[i0:i1], ra: e.ra[i0:i1], el: e.el[i0:i1],
+		row: e.row[i0:i1], thread: e.thread[i0:i1], label: e.label[i0:i1], rttHalf: e.rttHalf}
+	for _, y := range s.y {
+		switch y {
+		case evAccepted:
+			s.nAcc++
+		case evThrottled:
+			s.nThr++
+		}
+	}
+	if len(s.t) > 0 {
+		s.lo, s.hi = s.t[0], s.t[len(s.t)-1]
+	}
+	return s
+}
+
+// sliceTime returns the events with time in [lo, hi).
+func (e *events) sliceTime(lo, hi float64) *events {
+	i0, _ := slices.BinarySearch(e.t, lo)
+	i1, _ := slices.BinarySearch(e.t, hi)
+	return e.slice(i0, i1)
+}
+
+// scopeNamed builds the scope called name on e.
+func scopeNamed(e *events, name string) *scope {
+	switch name {
+	case ScopePerThread:
+		return threadScope(e)
+	case ScopePerLabel:
+		return labelScope(e)
+	}
+	return sharedScope(e)
+}

@@ -263,15 +263,15 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 	}
 	// Refine W around the best candidate; keep the middle of the range of
 	// equally good windows.
-	steps := 40
+	steps := 20
 	if f.fast {
-		steps = 20
+		steps = 12
 	}
 	var ws []float64
 	var ths []thresholdFit
 	var phs []float64
 	for s := -steps; s <= steps; s++ {
-		W := best.W * (1 + 0.0005*float64(s))
+		W := best.W * (1 + 0.02*float64(s)/float64(steps))
 		phi := phasesFor(W)[0]
 		if len(iv) == 0 {
 			phi = best.phi
@@ -345,9 +345,9 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 		return f.score(f.buf)
 	}
 	var cands []float64
-	ng := 36
+	ng := 28
 	if f.fast {
-		ng = 20
+		ng = 18
 	}
 	for k := 0; k < ng; k++ {
 		cands = append(cands, 0.5*math.Pow(span/0.5, float64(k)/float64(ng-1)))
@@ -368,9 +368,9 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 	}
 	// Coarse then fine refinement.
 	for _, rel := range []float64{0.15, 0.02} {
-		n := 15
+		n := 10
 		if f.fast {
-			n = 8
+			n = 6
 		}
 		var ws []float64
 		var ths []thresholdFit
@@ -470,7 +470,7 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 		return f.scoreBand(f.buf, bucketBand(r))
 	}
 	bestR, bestM := r0, math.MaxInt
-	n := 40
+	n := 32
 	if f.fast {
 		n = 20
 	}
@@ -483,9 +483,9 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 	for _, rel := range []float64{0.06, 0.01} {
 		var rs []float64
 		var ths []thresholdFit
-		m := 12
+		m := 8
 		if f.fast {
-			m = 6
+			m = 5
 		}
 		for s := -m; s <= m; s++ {
 			r := bestR * (1 + rel*float64(s)/float64(m))

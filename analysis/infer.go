@@ -28,6 +28,11 @@ type delayModel struct {
 	base, tol float64
 }
 
+// searchMax is the number of events the parameter search runs on; larger
+// inputs are searched on a contiguous part around the throttling and scored
+// in full.
+const searchMax = 150_000
+
 // inferOptions tune the search.
 type inferOptions struct {
 	extraW    []float64 // window candidates from Retry-After or headers
@@ -42,19 +47,61 @@ func infer(e *events, opt inferOptions) *inference {
 	if e.nThr == 0 || e.nAcc == 0 {
 		return inf
 	}
-	scopes := []*scope{sharedScope(e)}
-	th := threadScope(e)
+	// Search the parameters on at most searchMax events around the
+	// throttling (the whole run when it is small), then score every fitted
+	// model on all events.
+	search := e
+	if e.len() > searchMax {
+		first := 0
+		for i, y := range e.y {
+			if y == evThrottled {
+				first = i
+				break
+			}
+		}
+		i0 := max(0, first-searchMax/4)
+		i1 := min(e.len(), i0+searchMax)
+		i0 = max(0, i1-searchMax)
+		search = e.slice(i0, i1)
+		opt.fast = true
+	}
+	scopes := []*scope{sharedScope(search)}
+	th := threadScope(search)
 	if th.nparts > 1 {
 		scopes = append(scopes, th)
 	}
-	lb := labelScope(e)
+	lb := labelScope(search)
 	if lb.nparts > 1 {
 		scopes = append(scopes, lb)
 	}
-	f := &fitter{e: e, lo: e.lo, hi: e.hi + 1e-9, extraW: opt.extraW, fast: opt.fast}
+	f := &fitter{e: search, lo: search.lo, hi: search.hi + 1e-9, extraW: opt.extraW, fast: opt.fast}
 	var fits []*modelFit
 	for _, sc := range scopes {
 		fits = append(fits, f.familyFits(sc)...)
+	}
+	if search != e {
+		full := map[string]*scope{}
+		var buf []int32
+		var h keyHist
+		for _, m := range fits {
+			sc, ok := full[m.sc.name]
+			if !ok {
+				sc = scopeNamed(e, m.sc.name)
+				full[m.sc.name] = sc
+			}
+			m.sc = sc
+			buf = m.keys(buf, e)
+			histOf(&h, e, buf, e.lo, e.hi+1e-9, m.band)
+			if m.algo == AlgoConcurrency || m.algo == AlgoLeakyQueue {
+				m.th = h.best()
+				if m.algo == AlgoLeakyQueue && m.th.thr < bucketQ+1 {
+					m.th.thr = bucketQ + 1
+				}
+			} else {
+				m.th = h.best()
+			}
+		}
+		f = &fitter{e: e, lo: e.lo, hi: e.hi + 1e-9, extraW: opt.extraW, fast: true}
 	}
 	dm := delayBaseline(e, fits)
 	for _, m := range fits {
@@ -290,7 +337,6 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 	b := inf.best
 	e := full.e
 	cut := full.lo + (full.hi-full.lo)*2/3
-	part := &fitter{e: e, lo: full.lo, hi: cut, extraW: full.extraW, fast: true}
 	var m *modelFit
 	thrBefore := 0
 	for i := range e.t {
@@ -299,10 +345,12 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 		}
 	}
 	if thrBefore >= 3 {
-		m = part.refit(b)
+		m = refitOn(e.sliceTime(full.lo, cut), b, full.extraW)
 	}
 	if m == nil {
 		m = b // nothing to fit on before the cut: test the full fit
+	} else {
+		m.sc = b.sc
 	}
 	keys := m.keys(nil, e)
 	var h keyHist
@@ -312,6 +360,21 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 		inf.cvMis = float64(mis) / float64(n)
 		inf.cvOK = true
 	}
+}
+
+// refitOn fits m's algorithm and scope on the events sub (at most
+// searchMax of them, from its start).
+func refitOn(sub *events, m *modelFit, extraW []float64) *modelFit {
+	if sub.len() > searchMax {
+		sub = sub.slice(0, searchMax)
+	}
+	if sub.nThr == 0 || sub.nAcc == 0 {
+		return nil
+	}
+	f := &fitter{e: sub, lo: sub.lo, hi: sub.hi + 1e-9, extraW: extraW, fast: true}
+	mm := *m
+	mm.sc = scopeNamed(sub, m.sc.name)
+	return f.refit(&mm)
 }
 
 // refit fits the same algorithm, variant family and scope as m on f's range.
@@ -436,8 +499,7 @@ func (inf *inference) detectChange(full *fitter, opt inferOptions) {
 		if s == 2 {
 			hi = last + 1e-9
 		}
-		f := &fitter{e: e, lo: lo, hi: hi, extraW: full.extraW, fast: true}
-		m := f.refit(b)
+		m := refitOn(e.sliceTime(lo, hi), b, full.extraW)
 		if m == nil {
 			return
 		}
