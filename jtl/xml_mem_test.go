@@ -1,6 +1,7 @@
 package jtl
 
 import (
+	"encoding/xml"
 	"io"
 	"runtime"
 	"strconv"
@@ -226,4 +227,23 @@ func (s *xmlSliceReader) Read(p []byte) (int, error) {
 	n := copy(p, s.b[s.off:])
 	s.off += n
 	return n, nil
+}
+
+// BenchmarkEncodingXMLTokens tokenizes the same input with encoding/xml
+// (Token, no values kept): a reference for BenchmarkReaderXML.
+func BenchmarkEncodingXMLTokens(b *testing.B) {
+	data, err := io.ReadAll(newXMLGen(20000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dec := xml.NewDecoder(&xmlSliceReader{b: data})
+		for {
+			if _, err := dec.Token(); err != nil {
+				break
+			}
+		}
+	}
 }
