@@ -48,7 +48,10 @@ func (r *Run) Len() int { return len(r.recs) }
 // Timestamp is what the result file says (the start, or the end with
 // Output.EndTimestamps, plus any jitter); Start is derived from it as a
 // reader would.
-func (r *Run) Sample(i int, s *jtl.Sample) {
+func (r *Run) Sample(i int, s *jtl.Sample) { r.sample(i, s, !r.Config.Output.NoHeaders) }
+
+// sample fills s; withHeaders builds the response header block.
+func (r *Run) sample(i int, s *jtl.Sample, withHeaders bool) {
 	rec := &r.recs[i]
 	th := rec.th
 	code := int(rec.code)
@@ -75,32 +78,28 @@ func (r *Run) Sample(i int, s *jtl.Sample) {
 	if rec.s.Method == "POST" {
 		s.SentBytes = 210
 	}
-	host := r.Config.Server.Host
-	if host == "" {
-		host = "api.example.test"
+	s.URL = r.url(rec)
+	var date string
+	hlen := headerLen(code, rec.headers)
+	if withHeaders {
+		date = r.Config.Server.Responder.Date(rec.arrive)
+		s.Headers = jtl.Headers(headerBlock(code, rec.headers, date))
 	}
-	path := rec.s.Path
-	if rec.urlID > 0 {
-		path = strings.Replace(path, "{id}", strconv.Itoa(int(rec.urlID)), 1)
-	}
-	s.URL = "http://" + host + path
-	date := r.Config.Server.Responder.Date(rec.arrive)
-	headers := headerBlock(code, rec.headers, date)
 	switch {
 	case code == 200 && rec.s.Bytes > 0:
 		s.Bytes = int64(rec.s.Bytes)
 	case code == 200:
-		s.Bytes = int64(len(headers)) + 3000
+		s.Bytes = int64(hlen) + 3000
 	default:
-		s.Bytes = int64(len(headers) + len(`{"message":"`+s.ResponseMessage+`","status":`) + 5)
+		s.Bytes = int64(hlen + len(`{"message":"`+s.ResponseMessage+`","status":`) + 5)
 	}
 	// Latency is the first byte; a large body takes a little longer.
 	lat := rec.end - rec.start - s.Bytes*80
 	s.Latency = (max(lat, 0) + 500_000) / 1e6
-	if !r.Config.Output.NoHeaders {
-		s.Headers = jtl.Headers(headers)
-	}
 	for _, name := range r.Variables() {
+		if name == jtl.VarDate && date == "" {
+			date = r.Config.Server.Responder.Date(rec.arrive)
+		}
 		vars = append(vars, jtl.Variable{Name: name, Value: varValue(name, rec.headers, date), Set: true})
 	}
 	if len(vars) > 0 {
@@ -117,6 +116,19 @@ func (r *Run) Sample(i int, s *jtl.Sample) {
 			s.Start = s.Timestamp - s.Elapsed
 		}
 	}
+}
+
+// url returns the request URL of rec.
+func (r *Run) url(rec *record) string {
+	host := r.Config.Server.Host
+	if host == "" {
+		host = "api.example.test"
+	}
+	path := rec.s.Path
+	if rec.urlID > 0 {
+		path = strings.Replace(path, "{id}", strconv.Itoa(int(rec.urlID)), 1)
+	}
+	return "http://" + host + path
 }
 
 // Samples returns all samples in completion order (allocating each; for a
@@ -136,6 +148,17 @@ func codeString(c int) string {
 		return s
 	}
 	return strconv.Itoa(c)
+}
+
+// headerLen returns len(headerBlock(code, hs, date)) without building it
+// (an HTTP-date is always 29 bytes).
+func headerLen(code int, hs []limiter.Header) int {
+	n := len("HTTP/1.1 ") + len(codeString(code)) + 1 + len(http.StatusText(code)) +
+		len("\nContent-Type: application/json\n") + len("Date: ") + 29 + 1
+	for _, h := range hs {
+		n += len(h.Name) + 2 + len(h.Value) + 1
+	}
+	return n
 }
 
 // headerBlock returns the response header block as JMeter saves it.
@@ -216,7 +239,7 @@ func (r *Run) WriteCSVConfig(w io.Writer, cfg jtl.CSVWriterConfig) error {
 	cw := jtl.NewCSVWriter(w, cfg)
 	var s jtl.Sample
 	for i := range r.recs {
-		r.Sample(i, &s)
+		r.sample(i, &s, false)
 		if err := cw.Write(&s); err != nil {
 			return err
 		}

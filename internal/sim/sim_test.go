@@ -587,3 +587,14 @@ func TestValidate(t *testing.T) {
 func limiterFixed(limit int, windowS int) limiter.Config {
 	return limiter.Config{Algorithm: limiter.FixedWindow, Limit: limit, Window: time.Duration(windowS) * sec}
 }
+
+// TestHeaderLen: the byte count of a response equals the header block the
+// XML carries (headerLen agrees with headerBlock).
+func TestHeaderLen(t *testing.T) {
+	hs := []limiter.Header{{Name: "Retry-After", Value: "12"}, {Name: "inin-ratelimit-count", Value: "300"}}
+	for _, code := range []int{200, 429, 503, 500} {
+		if got, want := headerLen(code, hs), len(headerBlock(code, hs, reset.Date(DefaultStartUnixMs*1e6))); got != want {
+			t.Errorf("code %d: headerLen %d, block %d bytes", code, got, want)
+		}
+	}
+}
