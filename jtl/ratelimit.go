@@ -129,7 +129,13 @@ func trimOWS(s string) string {
 
 // add records one header or variable value.
 func (c *rlCollect) add(name, value string, isVar bool) {
-	if value == "" {
+	if value == "" || name == "" {
+		return
+	}
+	// Every name understood starts with one of these letters.
+	switch name[0] | 0x20 {
+	case 'r', 'x', 'd', 'i', 's':
+	default:
 		return
 	}
 	var buf [40]byte
