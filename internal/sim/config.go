@@ -216,8 +216,10 @@ const (
 	// exponential backoff".
 	RetryExponential
 	// RetryHonour: wait Retry-After + U(0, Jitter); without Retry-After,
-	// full jitter U(0, min(Cap, Base*2^(n-1))); within a retry budget. The
-	// policy jmtune tune writes.
+	// full jitter U(0, min(Cap, Base*2^(n-1))); within a retry budget
+	// shared by all threads; a Retry-After above MaxWait is not waited for.
+	// Retries 429s, and 503s that carry Retry-After. The policy jmtune tune
+	// writes (jmx/tune's decide script).
 	RetryHonour
 )
 
@@ -246,10 +248,14 @@ type Retry struct {
 	Base, Cap time.Duration
 	// Jitter is the largest random time added to Retry-After (RetryHonour).
 	Jitter time.Duration
-	// BudgetShare caps each thread's retries at this share of its first
-	// attempts (at least one retry is always allowed); 0 means no budget.
+	// BudgetShare caps the retries of all threads together at 10 +
+	// BudgetShare × first attempts (jmtune's budget); 0 means no budget.
 	BudgetShare float64
-	// Codes are the statuses retried; nil means 429 and 503.
+	// MaxWait gives up instead of waiting a longer Retry-After
+	// (RetryHonour); 0 means no limit.
+	MaxWait time.Duration
+	// Codes are the statuses retried; nil means 429 and 503 (RetryHonour:
+	// 503 only with Retry-After).
 	Codes []int
 	// LabelRetries labels the n-th retry jtl.RetryLabel(label, n), as
 	// jmtune tune's plans do; otherwise retries keep the label.
@@ -257,7 +263,7 @@ type Retry struct {
 }
 
 func (r Retry) validate() error {
-	if r.MaxAttempts < 0 || r.Base < 0 || r.Cap < 0 || r.Jitter < 0 || r.BudgetShare < 0 {
+	if r.MaxAttempts < 0 || r.Base < 0 || r.Cap < 0 || r.Jitter < 0 || r.BudgetShare < 0 || r.MaxWait < 0 {
 		return fmt.Errorf("retry: negative setting in %+v", r)
 	}
 	return nil

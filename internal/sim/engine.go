@@ -128,19 +128,17 @@ type thread struct {
 	ctt []float64 // per-timer CTT schedule (modes 0-2), by timer id
 
 	// current request
-	cur        *Sampler
-	once       bool
-	attempt    int
-	urlID      int
-	sendAt     int64
-	connect    int64
-	arrive     int64
-	done       int64
-	code       int
-	out        *limiter.Outcome
-	headers    []limiter.Header
-	firstTries int
-	retries    int
+	cur     *Sampler
+	once    bool
+	attempt int
+	urlID   int
+	sendAt  int64
+	connect int64
+	arrive  int64
+	done    int64
+	code    int
+	out     *limiter.Outcome
+	headers []limiter.Header
 }
 
 // engine runs one simulation.
@@ -161,6 +159,8 @@ type engine struct {
 
 	active      []int // per group
 	activeTotal int
+	firstTries  int // first attempts of all threads (retry budget)
+	retries     int // retries of all threads
 	shared      map[int]*float64
 
 	vars []string
@@ -351,7 +351,6 @@ func (e *engine) next(id int, now int64) {
 		}
 	}
 	th.cur, th.attempt = s, 0
-	th.firstTries++
 	delay := e.timerDelay(th, e.thinkTimers[s], now)
 	delay += e.timerDelay(th, e.samplerTimers[s], now)
 	delay += e.timerDelay(th, e.groupTimers[th.g], now)
@@ -461,14 +460,31 @@ func (e *engine) arrive(id int, now int64) {
 func (e *engine) receive(id int, now int64) {
 	th := e.threads[id]
 	e.record(th, now)
+	if th.attempt == 0 {
+		// Counted when the first attempt completes, as jmtune's decide
+		// script counts it.
+		e.firstTries++
+	}
 	g := &e.cfg.Groups[th.g]
 	r := g.Retry
-	if r.retries(th.code) && th.attempt+1 < r.maxAttempts() &&
-		(r.BudgetShare == 0 || float64(th.retries+1) <= math.Max(1, r.BudgetShare*float64(th.firstTries))) {
+	ra, hasRA := e.retryAfterNs(th)
+	retry := r.retries(th.code) && th.attempt+1 < r.maxAttempts()
+	if retry && r.Policy == RetryHonour {
+		if th.code == 503 && r.Codes == nil && !hasRA {
+			retry = false
+		}
+		if hasRA && r.MaxWait > 0 && ra > int64(r.MaxWait) {
+			retry = false
+		}
+	}
+	if retry && r.BudgetShare > 0 && float64(e.retries) >= 10+r.BudgetShare*float64(e.firstTries) {
+		retry = false
+	}
+	if retry {
 		n := th.attempt + 1
 		wait := e.retryWait(th, r, n)
 		th.attempt = n
-		th.retries++
+		e.retries++
 		delay := wait + e.timerDelay(th, e.samplerTimers[th.cur], now+wait) + e.timerDelay(th, e.groupTimers[th.g], now+wait)
 		e.sendAfter(id, now, delay)
 		return

@@ -300,31 +300,43 @@ func TestRetryHonour(t *testing.T) {
 	}
 }
 
-// TestRetryBudget: with a 10% budget a thread's retries stay within 10% of
-// its requests (at least one allowed).
+// TestRetryBudget: with a 10% budget all threads together retry at most
+// 10 + 10% of their first attempts (jmtune's shared budget).
 func TestRetryBudget(t *testing.T) {
 	r := retryRun(t, Retry{Policy: RetryImmediate, MaxAttempts: 10, BudgetShare: 0.1, LabelRetries: true})
-	first, retries := map[string]int{}, map[string]int{}
+	first, retries := 0, 0
 	for _, s := range r.Samples() {
-		if s.Label == "POST /oauth/token" {
-			first[s.ThreadName]++
-			continue
-		}
 		if _, n := jtl.SplitRetryLabel(s.Label); n > 0 {
-			retries[s.ThreadName]++
+			retries++
 		} else {
-			first[s.ThreadName]++
+			first++
 		}
 	}
-	total := 0
-	for th, n := range retries {
-		total += n
-		if float64(n) > math.Max(1, 0.1*float64(first[th])) {
-			t.Errorf("%s: %d retries for %d requests", th, n, first[th])
+	if float64(retries) > 10+0.1*float64(first) {
+		t.Errorf("%d retries for %d first attempts, budget 10 + 10%%", retries, first)
+	}
+	if float64(retries) < 0.1*float64(first) {
+		t.Errorf("%d retries for %d first attempts: the budget was not used in an overloaded run", retries, first)
+	}
+}
+
+// TestRetryMaxWait: a Retry-After above MaxWait is not waited for.
+func TestRetryMaxWait(t *testing.T) {
+	r := retryRun(t, Retry{Policy: RetryHonour, MaxAttempts: 5, MaxWait: 3 * sec, LabelRetries: true})
+	retried := 0
+	for _, p := range pairs(r.Samples()) {
+		ra, _ := p[0].Var(jtl.VarRetryAfter)
+		secs, _ := strconv.Atoi(ra)
+		_, n := jtl.SplitRetryLabel(p[1].Label)
+		if n > 0 && secs > 3 {
+			t.Fatalf("retried after a Retry-After of %d s with MaxWait 3 s", secs)
+		}
+		if n > 0 {
+			retried++
 		}
 	}
-	if total == 0 {
-		t.Error("no retries at all")
+	if retried == 0 {
+		t.Fatal("no retries")
 	}
 }
 
