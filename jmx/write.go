@@ -1,0 +1,460 @@
+package jmx
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Bytes returns the plan as a document. Nodes that were not edited are
+// copied byte for byte from the original; with no edit at all the result is
+// the original.
+func (p *Plan) Bytes() []byte {
+	docClean := tokensEqual(p.Doc.Child, p.docKid)
+	for _, t := range p.Doc.Child {
+		if !p.markClean(t) {
+			docClean = false
+		}
+	}
+	if docClean {
+		return append([]byte(nil), p.src...)
+	}
+	w := &writer{p: p}
+	w.b.Grow(len(p.src) + len(p.src)/8 + 4096)
+	w.b.Write(p.src[:p.bom])
+	w.children(&p.Doc.Element, "", reindent{}, false)
+	return w.b.Bytes()
+}
+
+// WriteFile writes the plan to file atomically: a temporary file in the same
+// directory is written, synced and renamed over file.
+func (p *Plan) WriteFile(file string) error {
+	return WriteFileAtomic(file, p.Bytes(), 0o644)
+}
+
+// WriteFileAtomic writes data to file through a temporary file in the same
+// directory and a rename, so that readers see the old or the new content,
+// never a part. An existing file keeps its permission bits.
+func WriteFileAtomic(file string, data []byte, perm os.FileMode) error {
+	if fi, err := os.Stat(file); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	dir := filepath.Dir(file)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(file)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(name, perm); err != nil {
+		return err
+	}
+	if err := os.Rename(name, file); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// markClean records for every original element under t whether its subtree
+// is unchanged, and reports whether t is unchanged.
+func (p *Plan) markClean(t etree.Token) bool {
+	switch t := t.(type) {
+	case *etree.Element:
+		o := p.elems[t]
+		clean := o != nil && o.tag == t.Tag && o.space == t.Space &&
+			attrsEqual(t.Attr, o.attrs) && tokensEqual(t.Child, o.kids)
+		for _, c := range t.Child {
+			if !p.markClean(c) {
+				clean = false
+			}
+		}
+		if o != nil {
+			o.clean = clean
+		}
+		return clean
+	default:
+		return p.tokClean(t)
+	}
+}
+
+// tokClean reports whether a non-element token is original and unchanged.
+func (p *Plan) tokClean(t etree.Token) bool {
+	o := p.others[t]
+	if o == nil {
+		return false
+	}
+	switch t := t.(type) {
+	case *etree.CharData:
+		return t.Data == o.data
+	case *etree.Comment:
+		return t.Data == o.data
+	case *etree.Directive:
+		return t.Data == o.data
+	case *etree.ProcInst:
+		return t.Target+" "+t.Inst == o.data
+	}
+	return false
+}
+
+func attrsEqual(a, b []etree.Attr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Space != b[i].Space || a[i].Key != b[i].Key || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}
+
+func tokensEqual(a, b []etree.Token) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// reindent moves the indentation of a subtree that was moved to another
+// depth: blank text between elements whose last line starts with from gets
+// to instead.
+type reindent struct{ from, to string }
+
+func (r reindent) active() bool { return r.from != r.to }
+
+// apply re-indents the last line of a blank text.
+func (r reindent) apply(ws string) string {
+	if !r.active() {
+		return ws
+	}
+	i := strings.LastIndexByte(ws, '\n')
+	if i < 0 {
+		return ws
+	}
+	tail := ws[i+1:]
+	if !strings.HasPrefix(tail, r.from) {
+		return ws
+	}
+	return ws[:i+1] + r.to + tail[len(r.from):]
+}
+
+func (r reindent) indent(ind string) string {
+	if r.active() && strings.HasPrefix(ind, r.from) {
+		return r.to + ind[len(r.from):]
+	}
+	return ind
+}
+
+type writer struct {
+	p *Plan
+	b bytes.Buffer
+}
+
+func (w *writer) raw(from, to int) { w.b.Write(w.p.src[from:to]) }
+
+// elem writes e, which starts at indentation indent on its line.
+func (w *writer) elem(e *etree.Element, indent string) {
+	o := w.p.elems[e]
+	if o == nil {
+		w.newElem(e, indent)
+		return
+	}
+	re := reindent{}
+	if orig := w.p.origIndent(e); orig != "" {
+		re = reindent{from: orig, to: indent}
+	}
+	if o.clean && !re.active() {
+		w.raw(o.start, o.end)
+		return
+	}
+	empty := len(e.Child) == 0
+	sameTag := o.tag == e.Tag && o.space == e.Space
+	switch {
+	case !sameTag || !attrsEqual(e.Attr, o.attrs):
+		w.startTag(e, empty && o.selfClosing)
+	case o.selfClosing && !empty:
+		st := bytes.TrimRight(w.p.src[o.start:o.startEnd-2], " \t\r\n")
+		w.b.Write(st)
+		w.b.WriteByte('>')
+	default:
+		w.raw(o.start, o.startEnd)
+	}
+	if empty && o.selfClosing {
+		return
+	}
+	w.children(e, indent, re, o.selfClosing)
+	if o.selfClosing || !sameTag {
+		w.b.WriteString("</" + e.FullTag() + ">")
+	} else {
+		w.raw(o.endStart, o.end)
+	}
+}
+
+// children writes the content of e, an original element written at
+// indentation indent, or the document itself.
+func (w *writer) children(e *etree.Element, indent string, re reindent, wasEmpty bool) {
+	isDoc := e == &w.p.Doc.Element
+	hasElems := false
+	for _, c := range e.Child {
+		if _, ok := c.(*etree.Element); ok {
+			hasElems = true
+			break
+		}
+	}
+	// New and moved-in children are indented like the original ones.
+	kidIndent := indent + w.p.unit
+	for i, c := range e.Child {
+		ce, ok := c.(*etree.Element)
+		if !ok || i == 0 || !w.p.isChildOf(ce, e) {
+			continue
+		}
+		if ws, ok := e.Child[i-1].(*etree.CharData); ok && isBlankString(ws.Data) && strings.Contains(ws.Data, "\n") {
+			if oi := w.p.origIndent(ce); oi != "" {
+				kidIndent = re.indent(oi)
+				break
+			}
+		}
+	}
+	var prev etree.Token
+	for _, c := range e.Child {
+		switch c := c.(type) {
+		case *etree.Element:
+			if isDoc {
+				w.elem(c, "")
+				break
+			}
+			if w.needsBreak(prev, c, e) {
+				w.b.WriteString(w.p.nl)
+				w.b.WriteString(kidIndent)
+			}
+			ind := kidIndent
+			if w.p.isChildOf(c, e) {
+				if oi := w.p.origIndent(c); oi != "" {
+					ind = re.indent(oi)
+				}
+			}
+			w.elem(c, ind)
+		case *etree.CharData:
+			if ot := w.p.others[c]; ot != nil && ot.data == c.Data {
+				if hasElems && re.active() && isBlankString(c.Data) {
+					w.b.WriteString(re.apply(string(w.p.src[ot.start:ot.end])))
+				} else {
+					w.raw(ot.start, ot.end)
+				}
+			} else {
+				w.b.WriteString(escapeText(c.Data))
+			}
+		case *etree.Comment:
+			if w.p.tokClean(c) {
+				ot := w.p.others[c]
+				w.raw(ot.start, ot.end)
+			} else {
+				if !isDoc && w.needsBreak(prev, nil, e) {
+					w.b.WriteString(w.p.nl + kidIndent)
+				}
+				w.b.WriteString("<!--" + c.Data + "-->")
+			}
+		case *etree.ProcInst:
+			if w.p.tokClean(c) {
+				ot := w.p.others[c]
+				w.raw(ot.start, ot.end)
+			} else {
+				w.b.WriteString("<?" + c.Target + " " + c.Inst + "?>")
+			}
+		case *etree.Directive:
+			if w.p.tokClean(c) {
+				ot := w.p.others[c]
+				w.raw(ot.start, ot.end)
+			} else {
+				w.b.WriteString("<!" + c.Data + ">")
+			}
+		}
+		prev = c
+	}
+	if isDoc || !hasElems {
+		return
+	}
+	if last, ok := prev.(*etree.Element); ok && (wasEmpty || !w.p.isChildOf(last, e)) {
+		w.b.WriteString(w.p.nl)
+		w.b.WriteString(indent)
+	}
+}
+
+// isChildOf reports whether c was a child of e in the original file.
+func (p *Plan) isChildOf(c, e *etree.Element) bool {
+	if p.elems[c] == nil {
+		return false
+	}
+	o := p.elems[e]
+	if o == nil {
+		return false
+	}
+	for _, k := range o.kids {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// needsBreak reports whether a line break and indentation go before c (an
+// element of parent; nil for a new comment) given the token written before
+// it.
+func (w *writer) needsBreak(prev etree.Token, c, parent *etree.Element) bool {
+	if ws, ok := prev.(*etree.CharData); ok && isBlankString(ws.Data) && strings.Contains(ws.Data, "\n") {
+		return false
+	}
+	if c == nil || !w.p.isChildOf(c, parent) {
+		return true // new, or moved here
+	}
+	if pe, ok := prev.(*etree.Element); ok && !w.p.isChildOf(pe, parent) {
+		return true // after a new or moved-in element
+	}
+	return false
+}
+
+// selfCloses reports whether a new element with no content is written
+// <tag/>: JMeter writes empty scalar properties as <stringProp
+// name="k"></stringProp> and everything else (hashTree, collectionProp,
+// test elements without properties) self-closed.
+func selfCloses(e *etree.Element) bool {
+	return !scalarTags[e.Tag] && e.Tag != "name" && e.Tag != "value"
+}
+
+// newElem writes an element jmtune created, at indentation indent.
+func (w *writer) newElem(e *etree.Element, indent string) {
+	empty := len(e.Child) == 0
+	w.startTag(e, empty && selfCloses(e))
+	if empty {
+		if !selfCloses(e) {
+			w.b.WriteString("</" + e.FullTag() + ">")
+		}
+		return
+	}
+	hasElems := false
+	for _, c := range e.Child {
+		if _, ok := c.(*etree.Element); ok {
+			hasElems = true
+			break
+		}
+	}
+	kid := indent + w.p.unit
+	for _, c := range e.Child {
+		switch c := c.(type) {
+		case *etree.Element:
+			w.b.WriteString(w.p.nl + kid)
+			w.elem(c, kid)
+		case *etree.CharData:
+			if hasElems && isBlankString(c.Data) {
+				continue
+			}
+			if ot := w.p.others[c]; ot != nil && ot.data == c.Data {
+				w.raw(ot.start, ot.end)
+			} else {
+				w.b.WriteString(escapeText(c.Data))
+			}
+		case *etree.Comment:
+			if hasElems {
+				w.b.WriteString(w.p.nl + kid)
+			}
+			w.b.WriteString("<!--" + c.Data + "-->")
+		}
+	}
+	if hasElems {
+		w.b.WriteString(w.p.nl + indent)
+	}
+	w.b.WriteString("</" + e.FullTag() + ">")
+}
+
+func (w *writer) startTag(e *etree.Element, selfClose bool) {
+	w.b.WriteByte('<')
+	w.b.WriteString(e.FullTag())
+	for _, a := range e.Attr {
+		w.b.WriteByte(' ')
+		w.b.WriteString(a.FullKey())
+		w.b.WriteString(`="`)
+		w.b.WriteString(escapeAttr(a.Value))
+		w.b.WriteByte('"')
+	}
+	if selfClose {
+		w.b.WriteString("/>")
+	} else {
+		w.b.WriteByte('>')
+	}
+}
+
+// escapeText escapes s as element text the way JMeter (XStream) does:
+// & < > " ' as entities and carriage returns as &#xd;.
+func escapeText(s string) string {
+	if !strings.ContainsAny(s, "&<>\"'\r") && !hasControl(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&apos;")
+		case '\r':
+			b.WriteString("&#xd;")
+		default:
+			if r < 0x20 && r != '\n' && r != '\t' {
+				// Not allowed in XML 1.0; JMeter could not load it either.
+				fmt.Fprintf(&b, "&#x%x;", r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// escapeAttr escapes s as a double-quoted attribute value.
+func escapeAttr(s string) string {
+	s = escapeText(s)
+	if strings.ContainsAny(s, "\n\t") {
+		s = strings.NewReplacer("\n", "&#xa;", "\t", "&#x9;").Replace(s)
+	}
+	return s
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' {
+			return true
+		}
+	}
+	return false
+}
