@@ -32,6 +32,7 @@ func (v *Verifier) checkLimit() Check {
 		bound    float64 // the largest value that conforms
 		accBound float64 // the largest the server can have accepted (0: bound)
 		each     func(key string, ts, ends []int64) conformance
+		eachAcc  func(key string, ts, ends []int64) conformance // for the accepted requests (nil: each)
 		unit     string
 	)
 	need := func(ps ...*float64) bool {
@@ -52,24 +53,27 @@ func (v *Verifier) checkLimit() Check {
 		wms := int64(math.Round(*l.WindowS * 1000))
 		c.Threshold = fmt.Sprintf("<= %s per %ss window", num(bound), num(*l.WindowS))
 		usePhase := l.PhaseS != nil && !v.cfg.AnyPhase
+		var phaseMs int64
 		if usePhase {
-			phaseMs := int64(math.Round(*l.PhaseS * 1000))
 			// The server's own decisions test the phase: at the right phase
-			// no window admits more than the limit. If one does, the windows
-			// moved (server restart, a window length slightly off, drifting
-			// over the hours between the runs) and the phase cannot be used.
-			for k, ts := range v.accepted {
-				if a := fixedWindowMax(k, ts, wms, phaseMs); a.value > bound {
-					usePhase = false
-					c.Evidence = append(c.Evidence, fmt.Sprintf(
-						"the analysis' window phase %ss does not fit the rerun (%s accepted), so windows are judged at any alignment",
-						num(*l.PhaseS), a.evidence))
-					break
-				}
+			// no window admits more than the limit. Client times are not
+			// server times (network delay), so the grid may move by up to
+			// the timing tolerance to fit. If no shift fits, the windows
+			// moved (a server restart, a window length slightly off and
+			// drifting over the hours between the runs): drop the phase.
+			base := int64(math.Round(*l.PhaseS * 1000))
+			shift, fit, worst := v.fitPhase(wms, base, bound)
+			phaseMs = base + shift
+			if !fit {
+				usePhase = false
+				c.Evidence = append(c.Evidence, fmt.Sprintf(
+					"the analysis' window phase %ss does not fit the rerun (%s accepted), so windows are judged at any alignment",
+					num(*l.PhaseS), worst.evidence))
+			} else if shift != 0 {
+				c.Evidence = append(c.Evidence, fmt.Sprintf("window grid shifted by %d ms (within the %d ms timing tolerance) to fit the server's decisions", shift, v.cfg.TimingToleranceMs))
 			}
 		}
 		if usePhase {
-			phaseMs := int64(math.Round(*l.PhaseS * 1000))
 			each = func(key string, ts, _ []int64) conformance { return fixedWindowMax(key, ts, wms, phaseMs) }
 		} else {
 			c.Threshold += " at any alignment"
@@ -85,6 +89,11 @@ func (v *Verifier) checkLimit() Check {
 		wms := int64(math.Round(*l.WindowS * 1000))
 		c.Threshold = fmt.Sprintf("<= %s in any %ss", num(bound), num(*l.WindowS))
 		each = func(key string, ts, _ []int64) conformance { return slidingMax(key, ts, wms) }
+		// Server times differ from client times by up to the tolerance
+		// either way: what the server admitted in W shows in W - 2*tolerance.
+		if short := wms - 2*v.cfg.TimingToleranceMs; short > 0 {
+			eachAcc = func(key string, ts, _ []int64) conformance { return slidingMax(key, ts, short) }
+		}
 	case analysis.AlgoTokenBucket, analysis.AlgoLeakyQueue:
 		if !need(l.RatePerS, l.Burst) {
 			c.Status, c.Summary = Skip, "the analysis gives no rate and burst"
@@ -111,6 +120,9 @@ func (v *Verifier) checkLimit() Check {
 	if accBound == 0 {
 		accBound = bound
 	}
+	if eachAcc == nil {
+		eachAcc = each
+	}
 	keys := make([]string, 0, len(v.sent))
 	for k := range v.sent {
 		keys = append(keys, k)
@@ -127,7 +139,7 @@ func (v *Verifier) checkLimit() Check {
 			worst = cf
 		}
 		if l.Algorithm != analysis.AlgoConcurrency && len(v.accepted[k]) > 0 {
-			ca := each(k, v.accepted[k], nil)
+			ca := eachAcc(k, v.accepted[k], nil)
 			if ca.value > accBound {
 				accOver++
 			}
@@ -173,6 +185,39 @@ func (v *Verifier) checkLimit() Check {
 		c.Evidence = append(c.Evidence, "counted: requests of "+joinQuoted(v.prev.Limit.Labels)+" and their retries that got an HTTP response")
 	}
 	return c
+}
+
+// fitPhase finds the shift of the window grid (within the timing
+// tolerance, smallest first) at which no partition's accepted requests
+// exceed bound in a window. fit is false when none does; worst is then the
+// busiest window at the unshifted phase.
+func (v *Verifier) fitPhase(wms, phaseMs int64, bound float64) (shift int64, fit bool, worst conformance) {
+	tol := v.cfg.TimingToleranceMs
+	step := max(tol/10, 1)
+	for d := int64(0); d <= tol; d += step {
+		for _, sh := range []int64{d, -d} {
+			ok := true
+			for k, ts := range v.accepted {
+				a := fixedWindowMax(k, ts, wms, phaseMs+sh)
+				if sh == 0 && a.value > worst.value {
+					worst = a
+				}
+				if a.value > bound {
+					ok = false
+					if sh != 0 {
+						break
+					}
+				}
+			}
+			if ok {
+				return sh, true, worst
+			}
+			if d == 0 {
+				break
+			}
+		}
+	}
+	return 0, false, worst
 }
 
 // fixedWindowMax returns the busiest fixed window [phase+kW, phase+(k+1)W).

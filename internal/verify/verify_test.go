@@ -319,6 +319,29 @@ func TestConformanceHelpers(t *testing.T) {
 	}
 }
 
+func TestFitPhase(t *testing.T) {
+	// A limit of 3 per 1 s window, windows at k s on the server. Requests
+	// sent at 10, 20, 30 and 975, 980, 985 ms reach it 25 ms later: 3 in
+	// window 0, 3 in window 1. On the client's clock the grid fits once
+	// moved 25 ms earlier (+25 ms would put 4 in [25, 1025)).
+	v := New(prevFixed(analysis.ScopeShared, 3, 1, fp(0), 2), DefaultConfig())
+	v.accepted[""] = []int64{10, 20, 30, 975, 980, 985}
+	shift, fit, worst := v.fitPhase(1000, 0, 3)
+	if !fit || shift != -25 || worst.value != 6 {
+		t.Errorf("fitPhase = %d, %v, %v; want -25, true, 6 at the unshifted phase", shift, fit, worst.value)
+	}
+	// 60 ms of delay is beyond the 50 ms tolerance: on the server, windows
+	// 0, 1, 2 get 70..90, {1000, 1005, 1990}, 2000..2010 (3 each); on the
+	// client's clock no grid within ±50 ms splits them 3, 3, 3.
+	v.accepted[""] = []int64{10, 20, 30, 940, 945, 1930, 1940, 1945, 1950}
+	if shift, fit, _ := v.fitPhase(1000, -60, 3); !fit || shift != 0 {
+		t.Errorf("the grid at -60 ms does not fit: %d %v", shift, fit)
+	}
+	if _, fit, _ := v.fitPhase(1000, 0, 3); fit {
+		t.Error("a grid 60 ms off fitted within a 50 ms tolerance")
+	}
+}
+
 func TestTheilSen(t *testing.T) {
 	// p95 = 100 + 2 ms per 10 s, one outlier window: the slope stays 0.2 ms/s.
 	var pts []trendPoint
