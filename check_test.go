@@ -4,14 +4,17 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"jmtune/analysis"
 	"jmtune/internal/limiter"
 	"jmtune/internal/sim"
+	"jmtune/internal/testenv"
 )
 
 // checkRunCSV is a 60 s run whose statistics are known by construction
@@ -450,4 +453,108 @@ func TestCheckVerifyBadRerun(t *testing.T) {
 			t.Errorf("retry case %+v", c)
 		}
 	}
+}
+
+// TestCheckScenarios runs check on the real JMeter runs of ../shared/scenarios,
+// CSV and XML, and compares with what the scenario generator measured
+// itself (expected.json "observed": rows, GET rows, 429s) and with the
+// server's true limiter (truth.json, expected.json "limit"): the server
+// respected its limit, so the accepted requests conform to it at the true
+// window phase; the plan (no pacing, a new GET right after a 429) sent far
+// more than the limit and never waited for Retry-After.
+func TestCheckScenarios(t *testing.T) {
+	shared := testenv.Shared(t)
+	for _, name := range []string{"P1-fixed-400-per-20s", "P2-token-30ps-b30", "P3-per-user-fixed-20-per-5s"} {
+		dir := filepath.Join(shared, "scenarios", name)
+		var exp struct {
+			Limit struct {
+				Algorithm string   `json:"algorithm"`
+				Scope     string   `json:"scope"`
+				RatePerS  *float64 `json:"rate_per_s"`
+				Limit     *float64 `json:"limit"`
+				WindowS   *float64 `json:"window_s"`
+				Burst     *float64 `json:"burst"`
+			} `json:"limit"`
+			Observed struct {
+				Rows      int `json:"rows"`
+				GetRows   int `json:"get_rows"`
+				Throttled int `json:"throttled"`
+			} `json:"observed"`
+		}
+		var truth struct {
+			StartUnixMs int64 `json:"start_unix_ms"`
+		}
+		for file, v := range map[string]any{"expected.json": &exp, "truth.json": &truth} {
+			data, err := os.ReadFile(filepath.Join(dir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, v); err != nil {
+				t.Fatalf("%s/%s: %v", name, file, err)
+			}
+		}
+		// The analysis a correct inference gives: the true limiter, windows
+		// aligned to the server start, and a target of 0.85 x its rate.
+		prev := analysis.Result{SchemaVersion: analysis.SchemaVersion}
+		prev.Limit = analysis.Limit{Detected: true, Algorithm: exp.Limit.Algorithm, Scope: exp.Limit.Scope,
+			Labels: []string{"GET script"}, RatePerS: exp.Limit.RatePerS, Limit: exp.Limit.Limit,
+			WindowS: exp.Limit.WindowS, Burst: exp.Limit.Burst, Confidence: analysis.ConfVeryStrong}
+		if w := exp.Limit.WindowS; w != nil {
+			phase := math.Mod(float64(truth.StartUnixMs)/1000, *w)
+			prev.Limit.PhaseS = &phase
+		}
+		prev.Recommendation = analysis.Recommendation{TargetRatePerS: 0.85 * *exp.Limit.RatePerS, Scope: exp.Limit.Scope}
+		data, _ := json.Marshal(prev)
+		against := filepath.Join(t.TempDir(), name+".json")
+		if err := os.WriteFile(against, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range []string{"results.csv", "results.xml"} {
+			path := filepath.Join(dir, file)
+			if _, err := os.Stat(path); err != nil {
+				path += ".gz"
+			}
+			t.Run(name+"/"+file, func(t *testing.T) {
+				o := exp.Observed
+				stdout, stderr, code := runCLI("check", "-l", path,
+					"-c", fmt.Sprintf("samples >= %d", o.Rows), "-c", fmt.Sprintf("samples <= %d", o.Rows),
+					"-c", fmt.Sprintf(`samples of "GET script" >= %d`, o.GetRows), "-c", fmt.Sprintf(`samples of "GET script" <= %d`, o.GetRows),
+					"-c", fmt.Sprintf("rc429 >= %d", o.Throttled), "-c", fmt.Sprintf("rc429 <= %d", o.Throttled))
+				if code != 0 {
+					t.Errorf("criteria from expected.json observed: exit %d\n%s%s", code, stdout, stderr)
+				}
+				_, checks := verifyAgainst(t, path, against)
+				for _, id := range []string{"throttled-share", "limit", "retry-after"} {
+					if checks[id]["status"] != "fail" {
+						t.Errorf("%s: %v, want fail (%v)", id, checks[id]["status"], checks[id]["summary"])
+					}
+				}
+				ev := fmt.Sprint(checks["limit"]["evidence"])
+				if strings.Contains(ev, "does not fit") || strings.Contains(ev, "more than the inferred limit") || !strings.Contains(ev, "accepted: ") {
+					t.Errorf("the server respected its limit, so the accepted requests must conform to it: %s", ev)
+				}
+			})
+		}
+	}
+}
+
+// verifyAgainst runs check --against in JSON and returns the exit code and
+// the verify checks by ID.
+func verifyAgainst(t *testing.T, jtlPath, against string) (int, map[string]map[string]any) {
+	t.Helper()
+	stdout, stderr, code := runCLI("check", "-l", jtlPath, "--against", against, "--format", "json")
+	var rep struct {
+		Verify struct {
+			Checks []map[string]any `json:"checks"`
+		} `json:"verify"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("JSON output: %v\n%s\n%s", err, stdout, stderr)
+	}
+	checks := map[string]map[string]any{}
+	for _, c := range rep.Verify.Checks {
+		checks[c["id"].(string)] = c
+		t.Logf("%v %v: %v %v", c["status"], c["title"], c["summary"], c["evidence"])
+	}
+	return code, checks
 }

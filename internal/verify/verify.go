@@ -267,20 +267,12 @@ func (v *Verifier) isThrottled(s *jtl.Sample, hasRA bool) bool {
 	return false
 }
 
-// retryAfter returns the Retry-After (seconds) of s's response.
+// retryAfter returns the Retry-After (seconds) of s's response: from its
+// response headers (XML results) or the retryAfter sample variable (CSV),
+// delay-seconds or an HTTP-date (see jtl.Sample.RateLimit).
 func retryAfter(s *jtl.Sample) (float64, bool) {
-	raw, ok := s.Var(jtl.VarRetryAfter)
-	if !ok || strings.TrimSpace(raw) == "" {
-		raw, ok = s.Headers.Get("Retry-After")
-	}
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
+	rl := s.RateLimit()
+	return rl.RetryAfter, rl.HasRetryAfter
 }
 
 // scopeKey returns the quota partition of a limited sample.
