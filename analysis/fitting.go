@@ -286,6 +286,73 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 	if len(iv) == 0 {
 		m.note = "no window reset was observed: window weakly identified"
 	}
+	// Variant: each partition (user, token) has its own window phase
+	// (windows anchored to its first request).
+	if sc.nparts > 1 && len(iv) > 0 {
+		per := make([][]interval, sc.nparts)
+		for p := 0; p < sc.nparts; p++ {
+			seg := sc.order[sc.segs[p]:sc.segs[p+1]]
+			for x := 1; x < len(seg); x++ {
+				i, j := seg[x-1], seg[x]
+				if e.y[i] == evThrottled && e.y[j] == evAccepted && e.t[i] >= f.lo && e.t[j] < f.hi {
+					per[p] = append(per[p], interval{e.t[i], e.t[j]})
+				}
+			}
+		}
+		// The window of each partition: candidates around the shared one.
+		bestPer := struct {
+			W   float64
+			phs []float64
+			th  thresholdFit
+		}{th: thresholdFit{mis: math.MaxInt}}
+		tryW := []float64{m.cont}
+		for _, W := range windowGrid {
+			if W >= 0.5*m.cont && W <= 2*m.cont && W != m.cont {
+				tryW = append(tryW, W)
+			}
+		}
+		for _, W := range tryW {
+			phs := make([]float64, sc.nparts)
+			for p := range phs {
+				phs[p] = m.phase
+				if len(per[p]) > 0 {
+					_, phs[p] = stab(per[p], W)
+				}
+			}
+			f.buf = fixedKeysPhases(f.buf, e, sc, W, phs, false)
+			if th := f.score(f.buf); th.mis < bestPer.th.mis {
+				bestPer.W, bestPer.phs, bestPer.th = W, phs, th
+			}
+		}
+		if bestPer.th.mis < m.th.mis {
+			// Refine the window with per-partition phases.
+			var ws []float64
+			var ths []thresholdFit
+			var all [][]float64
+			for s := -steps; s <= steps; s++ {
+				W := bestPer.W * (1 + 0.02*float64(s)/float64(steps))
+				phs := make([]float64, sc.nparts)
+				for p := range phs {
+					phs[p] = m.phase
+					if len(per[p]) > 0 {
+						_, phs[p] = stab(per[p], W)
+					}
+				}
+				f.buf = fixedKeysPhases(f.buf, e, sc, W, phs, false)
+				ws = append(ws, W)
+				all = append(all, phs)
+				ths = append(ths, f.score(f.buf))
+			}
+			bi := bestMiddle(ths)
+			if ths[bi].mis < m.th.mis {
+				m.cont, m.phases, m.th = ws[bi], all[bi], ths[bi]
+				m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
+				m.variant = "per-partition-phase"
+				m.k++
+				return m
+			}
+		}
+	}
 	// Variant: throttled requests count against the quota too.
 	if th := eval(m.cont, m.phase, true); th.mis < m.th.mis {
 		m.countThr = true
@@ -366,6 +433,18 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 	if bestW == 0 {
 		return nil
 	}
+	// Harmonics: a rolling window of 2W with 2L looks much like W with L.
+	for _, d := range []float64{0.5, 1.0 / 3, 2} {
+		W := bestW * d
+		if W < 0.5 || W > span {
+			continue
+		}
+		for _, rel := range []float64{-0.04, -0.02, 0, 0.02, 0.04} {
+			if th := eval(W * (1 + rel)); th.mis < bestM {
+				bestW, bestM = W*(1+rel), th.mis
+			}
+		}
+	}
 	// Coarse then fine refinement.
 	for _, rel := range []float64{0.15, 0.02} {
 		n := 10
@@ -401,26 +480,50 @@ func (f *fitter) evalSlidingCounted(sc *scope, W float64) thresholdFit {
 
 // fitCounter fits a sliding window counter near the given windows and phases.
 func (f *fitter) fitCounter(sc *scope, ws, phases []float64) *modelFit {
+	span := f.hi - f.lo
+	eval := func(W, phi float64) thresholdFit {
+		f.buf = counterKeys(f.buf, f.e, sc, W, phi)
+		return f.score(f.buf)
+	}
+	// Stage 1: windows (the hints, their halves and the grid) at a few phases.
+	var cands []float64
+	for _, w := range ws {
+		cands = append(cands, w, w/2)
+	}
+	for _, w := range windowGrid {
+		if w <= span/2 {
+			cands = append(cands, w)
+		}
+	}
 	var best *modelFit
-	for _, W := range ws {
-		if W <= 0 {
-			continue
+	try := func(W, phi float64) {
+		if W < 0.5 {
+			return
 		}
-		phs := append([]float64(nil), phases...)
-		for k := 0; k < 6; k++ {
-			phs = append(phs, W*float64(k)/6)
+		th := eval(W, phi)
+		if best == nil || th.mis < best.th.mis {
+			best = &modelFit{algo: AlgoSlidingWindow, variant: "counter", sc: sc, cont: W, phase: phi, th: th, k: 3}
 		}
+	}
+	for _, W := range cands {
+		phs := append([]float64{0, W / 2}, phases...)
 		for _, phi := range phs {
-			f.buf = counterKeys(f.buf, f.e, sc, W, phi)
-			th := f.score(f.buf)
-			if best == nil || th.mis < best.th.mis {
-				best = &modelFit{algo: AlgoSlidingWindow, variant: "counter", sc: sc, cont: W, phase: phi, th: th, k: 3}
-			}
+			try(W, phi)
 		}
 	}
-	if best != nil {
-		best.contLo, best.contHi = best.cont, best.cont
+	if best == nil {
+		return nil
 	}
+	// Stage 2: phases at the best window; stage 3: refine the window.
+	W := best.cont
+	for k := 0; k < 12; k++ {
+		try(W, W*float64(k)/12)
+	}
+	phi := best.phase
+	for s := -4; s <= 4; s++ {
+		try(W*(1+0.005*float64(s)), phi)
+	}
+	best.contLo, best.contHi = best.cont, best.cont
 	return best
 }
 

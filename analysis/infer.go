@@ -294,8 +294,12 @@ func raPredictions(e *events, m *modelFit) []float64 {
 	case m.algo == AlgoFixedWindow:
 		for i := range e.t {
 			if e.y[i] == evThrottled {
-				k := math.Floor((e.t[i] - m.phase) / m.cont)
-				pred[i] = m.phase + (k+1)*m.cont - e.t[i]
+				ph := m.phase
+				if m.phases != nil {
+					ph = m.phases[m.sc.part[i]]
+				}
+				k := math.Floor((e.t[i] - ph) / m.cont)
+				pred[i] = ph + (k+1)*m.cont - e.t[i]
 			}
 		}
 	case m.algo == AlgoSlidingWindow && m.variant != "counter":

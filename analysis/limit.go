@@ -58,7 +58,7 @@ func (a *analysis) fillLimit() {
 		l.Limit = fptr(lim)
 		l.WindowS = fptr(b.cont)
 		l.RatePerS = fptr(lim / b.cont)
-		if b.algo == AlgoFixedWindow || b.variant == "counter" {
+		if (b.algo == AlgoFixedWindow || b.variant == "counter") && b.phases == nil {
 			ph := math.Mod(float64(a.run0)/1000+b.phase, b.cont)
 			if ph < 0 {
 				ph += b.cont
@@ -78,6 +78,12 @@ func (a *analysis) fillLimit() {
 		l.CI = map[string][2]float64{}
 		for k, v := range inf.ci {
 			l.CI[k] = [2]float64{roundSig(v[0]), roundSig(v[1])}
+		}
+	}
+	if l.Scope == ScopeShared {
+		if other := a.unthrottledPeer(); other != "" {
+			l.Scope = ScopePerLabel
+			l.Caveats = append(l.Caveats, fmt.Sprintf("per-label scope: %q was called as often by the same threads while the limited labels were throttled, and never throttled: the quota is per endpoint", other))
 		}
 	}
 	l.Changing = inf.changing
@@ -431,4 +437,43 @@ func raWindowHints(e *events) []float64 {
 		out = append(out, w)
 	}
 	return out
+}
+
+// unthrottledPeer returns a label that was never throttled although the
+// same threads called it repeatedly (3 or more times each on average, at
+// least 20 times) in the seconds when the limited labels were throttled;
+// such a label has its own quota, so the limit is per endpoint. Labels
+// called once per thread (a login) say nothing and are ignored.
+func (a *analysis) unthrottledPeer() string {
+	t := a.t
+	n := len(t.labels.names)
+	during := make([]int, n)
+	threads := make([]map[uint32]bool, n)
+	for i := 0; i < t.len(); i++ {
+		l := t.label[i]
+		if a.limited[l] || t.class(i) == clsNoResponse {
+			continue
+		}
+		b := int((t.startMs(i) - a.run0) / 1000)
+		if b < 0 || b >= a.sec.n {
+			continue
+		}
+		if a.sec.limOffered[b] > a.sec.limAcc[b] {
+			during[l]++
+			if threads[l] == nil {
+				threads[l] = map[uint32]bool{}
+			}
+			threads[l][t.thread[i]] = true
+		}
+	}
+	best, bestN := "", 0
+	for l := 0; l < n; l++ {
+		if a.limited[l] || during[l] < 20 || len(threads[l]) == 0 {
+			continue
+		}
+		if float64(during[l])/float64(len(threads[l])) >= 3 && during[l] > bestN {
+			best, bestN = t.labels.names[l], during[l]
+		}
+	}
+	return best
 }

@@ -11,9 +11,10 @@ import (
 type modelFit struct {
 	algo, variant string
 	sc            *scope
-	cont          float64 // window W (s) or rate r (1/s); 0 for concurrency
-	phase         float64 // window boundaries at phase + k*W (s after run start)
-	countThr      bool    // throttled requests count against the quota
+	cont          float64   // window W (s) or rate r (1/s); 0 for concurrency
+	phase         float64   // window boundaries at phase + k*W (s after run start)
+	phases        []float64 // per-partition phases (windows anchored per user/token); nil: phase for all
+	countThr      bool      // throttled requests count against the quota
 	th            thresholdFit
 	band          int32 // uncertainty band of the keys (see keyHist.band)
 	k             int   // parameters counted by BIC
@@ -30,6 +31,9 @@ type modelFit struct {
 func (m *modelFit) keys(dst []int32, e *events) []int32 {
 	switch m.algo {
 	case AlgoFixedWindow:
+		if m.phases != nil {
+			return fixedKeysPhases(dst, e, m.sc, m.cont, m.phases, m.countThr)
+		}
 		return fixedKeys(dst, e, m.sc, m.cont, m.phase, m.countThr)
 	case AlgoSlidingWindow:
 		if m.variant == "counter" {
@@ -93,6 +97,30 @@ func fixedKeys(dst []int32, e *events, sc *scope, W, phi float64, countThr bool)
 	for i := 0; i < n; i++ {
 		p := sc.part[i]
 		k := int64(math.Floor((e.t[i] - phi) * inv))
+		if k != win[p] {
+			win[p] = k
+			cnt[p] = 0
+		}
+		dst[i] = cnt[p]
+		if e.y[i] != evThrottled || countThr {
+			cnt[p]++
+		}
+	}
+	return dst
+}
+
+// fixedKeysPhases is fixedKeys with a phase per partition.
+func fixedKeysPhases(dst []int32, e *events, sc *scope, W float64, phis []float64, countThr bool) []int32 {
+	n := e.len()
+	dst = resize(dst, n)
+	win := make([]int64, sc.nparts)
+	cnt := make([]int32, sc.nparts)
+	for p := range win {
+		win[p] = math.MinInt64
+	}
+	for i := 0; i < n; i++ {
+		p := sc.part[i]
+		k := int64(math.Floor((e.t[i] - phis[p]) / W))
 		if k != win[p] {
 			win[p] = k
 			cnt[p] = 0
