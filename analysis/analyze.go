@@ -235,6 +235,7 @@ func (a *analysis) runStats() {
 		}
 		r.ResponseMeanS = round3(s / float64(len(acc)) / 1000)
 		r.ResponseP90S = round3(quantile(acc, 0.9) / 1000)
+		r.ResponseP95S = round3(quantile(acc, 0.95) / 1000)
 	}
 	r.ThinkS = round3(thinkTime(t))
 	if d := float64(a.runEnd-a.run0) / 1000; d > 0 {
