@@ -158,7 +158,7 @@ func (e *Evaluator) Add(s *jtl.Sample) {
 	}
 	e.minStart = min(e.minStart, start)
 	e.maxEnd = max(e.maxEnd, end)
-	if len(e.labels) < maxLabelsKept {
+	if _, seen := e.labels[s.Label]; !seen && len(e.labels) < maxLabelsKept {
 		e.labels[s.Label] = struct{}{}
 	}
 	errs := int64(0)

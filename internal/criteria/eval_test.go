@@ -242,3 +242,29 @@ func TestOutcomeMeasuredText(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEvaluate measures the evaluation cost per sample of a typical CI
+// gate (six criteria, two of them windowed), without reading a file.
+func BenchmarkEvaluate(b *testing.B) {
+	crits := []string{
+		"rc429 < 0.5%", "errors < 1%", `p95 of "GET script" < 300ms`,
+		"p99 < 1s for 30s", `throughput of "GET script" <= 20/s for 20s`, "samples > 1000",
+	}
+	var cs []*Criterion
+	for _, s := range crits {
+		c, err := Parse(s, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	samples := syntheticRun()[:604]
+	b.ReportAllocs()
+	b.ResetTimer()
+	e := NewEvaluator(cs, Options{})
+	for i := 0; i < b.N; i++ {
+		s := samples[i%len(samples)]
+		s.Start += int64(i/len(samples)) * 60000 // later runs: new windows
+		e.Add(&s)
+	}
+}
