@@ -51,8 +51,10 @@ import (
 //     under their labels but left out of Total, so that Total counts each
 //     request once.
 //
-// Add does not allocate, except the first time a label or a response code is
-// seen; it is not safe for concurrent use.
+// Add does not allocate, except the first time a label, a response code, or
+// a label's first transaction or sub-result row is seen; memory grows with
+// the number of labels, not rows. An Aggregate is not safe for concurrent
+// use.
 type Aggregate struct {
 	index map[string]*labelAcc
 	order []*labelAcc
@@ -60,7 +62,6 @@ type Aggregate struct {
 	// the label's length and last byte: JTL rows interleave a handful of
 	// labels, and comparing one string is cheaper than hashing it.
 	recent [recentSize]*labelAcc
-	total  labelAcc
 	rows   int64
 }
 
@@ -77,7 +78,7 @@ func recentSlot(label string) int {
 
 // NewAggregate returns an empty Aggregate.
 func NewAggregate() *Aggregate {
-	return &Aggregate{index: make(map[string]*labelAcc), total: labelAcc{label: TotalLabel}}
+	return &Aggregate{index: make(map[string]*labelAcc)}
 }
 
 // TotalLabel is the Label of AggregateReport.Total.
@@ -91,12 +92,21 @@ const (
 	KindTotal       = "total"
 )
 
-// labelAcc accumulates one label (or the total).
+// labelAcc accumulates one label. Each row goes to one accumulator only:
+// counted (rows that Total counts) or excluded (transaction parents and
+// sub-results). Result merges them into the label's row, and the counted
+// ones of all labels into Total, so a row costs one update, not two.
 type labelAcc struct {
 	label    string
+	counted  accum
+	excluded *accum // allocated at the first transaction or sub-result row
+	txRows   int64  // Transaction Controller parent rows
+	subRows  int64  // sub-result rows
+}
+
+// accum accumulates the rows of one label (or part of one).
+type accum struct {
 	rows     int64
-	txRows   int64 // Transaction Controller parent rows
-	subRows  int64 // sub-result rows
 	samples  int64
 	errors   int64
 	sumSq    float64 // sum of squared per-sample elapsed times, for the standard deviation
@@ -105,8 +115,8 @@ type labelAcc struct {
 	hasTime  bool
 	bytes    int64
 	sent     int64
-	codes    []codeCount
-	lastCode int // index in codes of the previous row's code
+	codes    []codeCount // in order of first appearance
+	lastCode int         // index in codes of the previous row's code
 	hist     hist.Histogram
 }
 
@@ -140,58 +150,93 @@ func (a *Aggregate) Add(s *jtl.Sample) {
 	} else if !s.Success {
 		errs = n
 	}
-	l.add(s, n, errs)
-	switch {
-	case s.Transaction:
-		l.txRows++
-	case s.SubResult:
-		l.subRows++
-	default:
-		a.total.add(s, n, errs)
+	if !s.Transaction && !s.SubResult {
+		l.counted.add(s, n, errs)
+		return
 	}
+	if s.Transaction {
+		l.txRows++
+	} else {
+		l.subRows++
+	}
+	if l.excluded == nil {
+		l.excluded = new(accum)
+	}
+	l.excluded.add(s, n, errs)
 }
 
-func (l *labelAcc) add(s *jtl.Sample, n, errs int64) {
-	l.rows++
-	l.samples += n
-	l.errors += errs
-	l.bytes += s.Bytes
-	l.sent += s.SentBytes
+func (c *accum) add(s *jtl.Sample, n, errs int64) {
+	c.rows++
+	c.samples += n
+	c.errors += errs
+	c.bytes += s.Bytes
+	c.sent += s.SentBytes
 	if s.Has&jtl.FieldTimestamp != 0 {
 		start, end := s.Start, s.Start+s.Elapsed
-		if !l.hasTime {
-			l.first, l.end, l.hasTime = start, end, true
+		if !c.hasTime {
+			c.first, c.end, c.hasTime = start, end, true
 		}
-		if start < l.first {
-			l.first = start
+		if start < c.first {
+			c.first = start
 		}
-		if end > l.end {
-			l.end = end
+		if end > c.end {
+			c.end = end
 		}
 	}
 	v := float64(s.Elapsed)
 	if n > 1 {
 		v /= float64(n)
 	}
-	l.hist.AddN(v, uint64(n))
-	l.sumSq += v * v * float64(n)
+	c.hist.AddN(v, uint64(n))
+	c.sumSq += v * v * float64(n)
 
 	// Response codes: a handful per label, and consecutive rows usually
 	// share one, so a short linear search from the last hit beats a map.
-	c := s.ResponseCode
-	if l.lastCode < len(l.codes) && l.codes[l.lastCode].code == c {
-		l.codes[l.lastCode].n += n
+	code := s.ResponseCode
+	if c.lastCode < len(c.codes) && c.codes[c.lastCode].code == code {
+		c.codes[c.lastCode].n += n
 		return
 	}
-	for i := range l.codes {
-		if l.codes[i].code == c {
-			l.codes[i].n += n
-			l.lastCode = i
+	for i := range c.codes {
+		if c.codes[i].code == code {
+			c.codes[i].n += n
+			c.lastCode = i
 			return
 		}
 	}
-	l.codes = append(l.codes, codeCount{code: strings.Clone(c), n: n})
-	l.lastCode = len(l.codes) - 1
+	c.codes = append(c.codes, codeCount{code: strings.Clone(code), n: n})
+	c.lastCode = len(c.codes) - 1
+}
+
+// merge adds o to c.
+func (c *accum) merge(o *accum) {
+	if o == nil {
+		return
+	}
+	c.rows += o.rows
+	c.samples += o.samples
+	c.errors += o.errors
+	c.sumSq += o.sumSq
+	c.bytes += o.bytes
+	c.sent += o.sent
+	if o.hasTime {
+		if !c.hasTime {
+			c.first, c.end, c.hasTime = o.first, o.end, true
+		}
+		c.first = min(c.first, o.first)
+		c.end = max(c.end, o.end)
+	}
+	c.hist.Merge(&o.hist)
+next:
+	for _, oc := range o.codes {
+		for i := range c.codes {
+			if c.codes[i].code == oc.code {
+				c.codes[i].n += oc.n
+				continue next
+			}
+		}
+		c.codes = append(c.codes, oc)
+	}
 }
 
 // Rows returns the number of rows (calls to Add) so far.
@@ -313,44 +358,50 @@ func (r *AggregateRow) Code(code string) int64 {
 // more than once; Add may go on afterwards.
 func (a *Aggregate) Result() *AggregateReport {
 	rep := &AggregateReport{Rows: a.rows, Labels: make([]AggregateRow, 0, len(a.order))}
+	var total accum
 	for _, l := range a.order {
-		row := l.row()
+		var all accum
+		all.merge(&l.counted)
+		all.merge(l.excluded)
+		total.merge(&l.counted)
+		row := all.row(l.label)
 		switch {
 		case l.txRows > 0:
 			row.Kind = KindTransaction
-		case l.subRows == l.rows:
+		case l.subRows == all.rows:
 			row.Kind = KindSubResult
 		default:
 			row.Kind = KindSample
 		}
 		rep.Labels = append(rep.Labels, row)
 	}
-	rep.Total = a.total.row()
+	rep.Total = total.row(TotalLabel)
 	rep.Total.Kind = KindTotal
 	return rep
 }
 
-func (l *labelAcc) row() AggregateRow {
-	h := new(hist.Histogram)
-	h.Merge(&l.hist)
+// row computes the derived values; c must not be used afterwards (the
+// row's Hist is c's histogram).
+func (c *accum) row(label string) AggregateRow {
+	h := &c.hist
 	r := AggregateRow{
-		Label:         l.label,
-		Rows:          l.rows,
-		Samples:       l.samples,
-		Errors:        l.errors,
-		Codes:         make(CodeCounts, 0, len(l.codes)),
-		ReceivedBytes: l.bytes,
-		SentBytes:     l.sent,
+		Label:         label,
+		Rows:          c.rows,
+		Samples:       c.samples,
+		Errors:        c.errors,
+		Codes:         make(CodeCounts, 0, len(c.codes)),
+		ReceivedBytes: c.bytes,
+		SentBytes:     c.sent,
 		Hist:          h,
 	}
-	for _, c := range l.codes {
-		r.Codes = append(r.Codes, CodeCount{Code: c.code, Count: c.n})
+	for _, cc := range c.codes {
+		r.Codes = append(r.Codes, CodeCount{Code: cc.code, Count: cc.n})
 	}
 	sort.Slice(r.Codes, func(i, j int) bool { return CodeLess(r.Codes[i].Code, r.Codes[j].Code) })
-	if l.samples > 0 {
-		r.ErrorPct = 100 * float64(l.errors) / float64(l.samples)
+	if c.samples > 0 {
+		r.ErrorPct = 100 * float64(c.errors) / float64(c.samples)
 		r.MeanMs = h.Mean()
-		r.StdDevMs = math.Sqrt(max(0, l.sumSq/float64(l.samples)-r.MeanMs*r.MeanMs))
+		r.StdDevMs = math.Sqrt(max(0, c.sumSq/float64(c.samples)-r.MeanMs*r.MeanMs))
 		r.MinMs = h.Min()
 		r.MaxMs = h.Max()
 		r.P50Ms = h.Quantile(0.50)
@@ -358,13 +409,13 @@ func (l *labelAcc) row() AggregateRow {
 		r.P95Ms = h.Quantile(0.95)
 		r.P99Ms = h.Quantile(0.99)
 	}
-	if l.hasTime {
-		r.StartMs, r.EndMs = l.first, l.end
-		if span := l.end - l.first; span > 0 {
+	if c.hasTime {
+		r.StartMs, r.EndMs = c.first, c.end
+		if span := c.end - c.first; span > 0 {
 			r.SpanS = float64(span) / 1000
-			r.ThroughputPerS = float64(l.samples) / r.SpanS
-			r.ReceivedKBPerS = float64(l.bytes) / 1024 / r.SpanS
-			r.SentKBPerS = float64(l.sent) / 1024 / r.SpanS
+			r.ThroughputPerS = float64(c.samples) / r.SpanS
+			r.ReceivedKBPerS = float64(c.bytes) / 1024 / r.SpanS
+			r.SentKBPerS = float64(c.sent) / 1024 / r.SpanS
 		}
 	}
 	return r
