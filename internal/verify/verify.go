@@ -533,6 +533,10 @@ func (v *Verifier) checkThroughput() Check {
 	}
 	c.Title = fmt.Sprintf("accepted throughput %s/s%s ±%s%%", num(target), per, num(100*tol))
 	c.Threshold = fmt.Sprintf("%s/s ±%s%%", num(target), num(100*tol))
+	if scope == analysis.ScopePerLabel && len(rec.PerLabel) > 0 {
+		c.Title = fmt.Sprintf("accepted throughput of each label ±%s%% of its target", num(100*tol))
+		c.Threshold = fmt.Sprintf("target ±%s%%", num(100*tol))
+	}
 	if target <= 0 && len(rec.PerLabel) == 0 {
 		c.Status, c.Summary = Skip, "the analysis recommends no target rate"
 		c.Title = "accepted throughput near the target"

@@ -374,3 +374,43 @@ func TestTrendWindowsCoarsen(t *testing.T) {
 		t.Errorf("flat trend: %+v", c)
 	}
 }
+
+func TestVerifyPerLabel(t *testing.T) {
+	// A per-endpoint limit of 10 per 1 s window; "A" sends every 125 ms
+	// (8 per window), "B" every 50 ms (20 per window, 10 of them throttled).
+	prev := &analysis.Result{Limit: analysis.Limit{Detected: true, Algorithm: analysis.AlgoFixedWindow,
+		Scope: analysis.ScopePerLabel, Labels: []string{"A", "B"}, Limit: fp(10), WindowS: fp(1), PhaseS: fp(0)},
+		Recommendation: analysis.Recommendation{Scope: analysis.ScopePerLabel, PerLabel: map[string]float64{"A": 8, "B": 8}}}
+	var ss []jtl.Sample
+	for ms := int64(0); ms < 30000; ms += 25 {
+		for _, l := range []struct {
+			label string
+			every int64
+		}{{"A", 125}, {"B", 50}} {
+			if ms%l.every != 0 {
+				continue
+			}
+			s := jtl.Sample{Start: t0 + ms, Elapsed: 5, Label: l.label, ResponseCode: "200", Success: true,
+				ThreadName: "t-" + l.label, SampleCount: 1}
+			if l.label == "B" && (ms%1000)/50 >= 10 { // the 11th to 20th of each window
+				s.ResponseCode, s.Success = "429", false
+			}
+			ss = append(ss, s)
+		}
+	}
+	checks := verifyRun(t, prev, DefaultConfig(), ss)
+	c := wantStatus(t, checks, CheckLimit, Fail)
+	wantMeasured(t, c, 20, 20)
+	if !strings.Contains(c.Summary, `label "B"; 1 of 2 labels over`) {
+		t.Errorf("summary %q", c.Summary)
+	}
+	// B gets 10/s accepted against its 8/s target (+25%); A 8/s.
+	c = wantStatus(t, checks, CheckThroughput, Fail)
+	wantMeasured(t, c, 9.9, 10.1)
+	if c.Title != "accepted throughput of each label ±15% of its target" {
+		t.Errorf("title %q", c.Title)
+	}
+	if ev := strings.Join(c.Evidence, "\n"); !strings.Contains(ev, `"A": 8/s (target 8/s)`) || !strings.Contains(ev, `"B": 10/s (target 8/s)`) {
+		t.Errorf("evidence:\n%s", ev)
+	}
+}
