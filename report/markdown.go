@@ -25,8 +25,6 @@ func mdText(s string) string {
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
 		case '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!':
 			b.WriteByte('\\')
 			b.WriteRune(r)

@@ -56,11 +56,11 @@ func (f clockFormat) format(v float64) string {
 }
 
 // clock writes v seconds for a run of span seconds, with its unit where
-// the format needs one: "41 s", "12:05", "1:02:05".
+// the format needs one: "41.5 s", "12:05", "1:02:05".
 func clock(v, span float64) string {
 	f := clockFormatFor(span)
 	if f == clockSeconds {
-		return f.format(v) + " s"
+		return short(math.Round(v*10)/10) + " s"
 	}
 	return f.format(v)
 }
