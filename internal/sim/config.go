@@ -101,6 +101,9 @@ type Sampler struct {
 	Think []Timer
 	// Timers apply before every execution of this sampler, retries included.
 	Timers []Timer
+	// Retry, when set, replaces the group's retry policy for this sampler
+	// (a retry loop around one sampler).
+	Retry *Retry
 }
 
 // Server is the simulated API.
@@ -172,6 +175,11 @@ func (c *Config) Validate() error {
 		for _, s := range append(append([]Sampler(nil), g.Once...), g.Samplers...) {
 			if s.Label == "" {
 				return fmt.Errorf("sim: %s: a sampler has no label", name)
+			}
+			if s.Retry != nil {
+				if err := s.Retry.validate(); err != nil {
+					return fmt.Errorf("sim: %s: sampler %q: %w", name, s.Label, err)
+				}
 			}
 			for _, t := range append(append([]Timer(nil), s.Think...), s.Timers...) {
 				if err := t.validate(); err != nil {

@@ -465,8 +465,7 @@ func (e *engine) receive(id int, now int64) {
 		// script counts it.
 		e.firstTries++
 	}
-	g := &e.cfg.Groups[th.g]
-	r := g.Retry
+	r := e.cfg.retryOf(th.g, th.cur)
 	ra, hasRA := e.retryAfterNs(th)
 	retry := r.retries(th.code) && th.attempt+1 < r.maxAttempts()
 	if retry && r.Policy == RetryHonour {

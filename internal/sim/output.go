@@ -38,6 +38,14 @@ func (e *engine) record(th *thread, end int64) {
 	e.run.recs = append(e.run.recs, r)
 }
 
+// retryOf returns the retry policy of sampler s in group g.
+func (c *Config) retryOf(g int, s *Sampler) Retry {
+	if s.Retry != nil {
+		return *s.Retry
+	}
+	return c.Groups[g].Retry
+}
+
 // sampleFields are the fields a simulated sample carries (JMeter 5.x defaults).
 var sampleFields = jtl.Fields5x
 
@@ -70,7 +78,7 @@ func (r *Run) sample(i int, s *jtl.Sample, withHeaders bool) {
 		AllThreads:  int(rec.all),
 		SampleCount: 1,
 	}
-	if rec.attempt > 0 && r.Config.Groups[th.g].Retry.LabelRetries {
+	if rec.attempt > 0 && r.Config.retryOf(th.g, rec.s).LabelRetries {
 		s.Label = jtl.RetryLabel(rec.s.Label, int(rec.attempt))
 	}
 	s.ResponseCode = codeString(code)
