@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"jmtune/internal/limiter"
@@ -13,7 +14,7 @@ import (
 //	for _, sc := range sim.Scenarios() {
 //		run, err := sc.Run()
 //		...
-//		want := sim.Expect(run)          // the right answer for this run
+//		want := sc.Expect(run)           // the right answer for this run as written in sc.Format
 //		run.WriteCSV(&buf)               // or WriteXML, WriteCSV213
 //	}
 type Scenario struct {
@@ -31,6 +32,18 @@ type Scenario struct {
 
 // Run simulates the scenario.
 func (s Scenario) Run() (*Run, error) { return Simulate(s.Config) }
+
+// Expect returns the expected answer for a run of the scenario written in
+// its Format: like the package's Expect, except that Retry-After is absent
+// when the file cannot show it (a CSV without the retryAfter variable).
+func (s Scenario) Expect(r *Run) Expected {
+	ex := Expect(r)
+	if s.Format == "xml" || slices.Contains(r.Variables(), jtl.VarRetryAfter) || !ex.Limit.Detected {
+		return ex
+	}
+	ex.RetryAfter = ExpectedRetryAfter{Present: false, Semantics: []string{RASemAbsent}}
+	return ex
+}
 
 // ScenarioByName returns the scenario called name.
 func ScenarioByName(name string) (Scenario, bool) {
