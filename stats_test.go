@@ -29,9 +29,9 @@ func runCLI(args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// golden compares got with testdata/stats/<name>.<ext>; with -update it
+// statsGolden compares got with testdata/stats/<name>.<ext>; with -update it
 // rewrites the file. On a mismatch it writes <name>.got-<ext> (git-ignored).
-func golden(t *testing.T, name, ext, got string) {
+func statsGolden(t *testing.T, name, ext, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", "stats", name+"."+ext)
 	if *update {
@@ -85,8 +85,8 @@ func TestStatsGolden(t *testing.T) {
 					ext = tc.args[i+1]
 				}
 			}
-			golden(t, tc.name, ext, stdout)
-			golden(t, tc.name, "stderr", stderr)
+			statsGolden(t, tc.name, ext, stdout)
+			statsGolden(t, tc.name, "stderr", stderr)
 		})
 	}
 }
