@@ -96,6 +96,8 @@ func (r *Run) sample(i int, s *jtl.Sample, withHeaders bool) {
 	switch {
 	case code == 200 && rec.s.Bytes > 0:
 		s.Bytes = int64(rec.s.Bytes)
+	case code == 200 && rec.s.Method == "POST":
+		s.Bytes = int64(hlen) + 120 // a token response
 	case code == 200:
 		s.Bytes = int64(hlen) + 3000
 	default:
