@@ -342,3 +342,31 @@ func TestParseArgs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseArgs: any flag text either fails with an error or gives a
+// configuration whose levels validate and whose latency is sane.
+func FuzzParseArgs(f *testing.F) {
+	for _, s := range []string{
+		"--algo fixed --align start --scope org --retry-after reset --limit 400 --window 20s --headers none",
+		"--algo token --rate 30/s --burst 30 --scope org --retry-after reset --headers none",
+		"--algo leaky --rate 10/min --burst 0 --latency 5ms±5ms --also algo=fixed,limit=3,window=1m",
+		"--retry-after fixed:-1 --latency ±",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cfg, err := ParseArgs(strings.Fields(s), io.Discard)
+		if err != nil {
+			return
+		}
+		for _, lv := range cfg.Levels {
+			if err := lv.Config.Validate(); err != nil {
+				t.Fatalf("%q parsed into an invalid level: %v", s, err)
+			}
+		}
+		if cfg.Latency < 0 || cfg.Jitter < 0 || cfg.Jitter > cfg.Latency {
+			t.Fatalf("%q: latency %v ± %v", s, cfg.Latency, cfg.Jitter)
+		}
+		_ = cfg.String()
+	})
+}
