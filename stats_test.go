@@ -408,3 +408,29 @@ func TestParseTimeBound(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseTimeBound: any --from/--to text either parses to a set bound
+// (an offset is never negative) or is an error that names the text.
+func FuzzParseTimeBound(f *testing.F) {
+	for _, s := range []string{"30s", "2m", "1h30m", "1718000000000", "2024-06-10T06:13:20Z", "30", "-5s", "yesterday", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := parseTimeBound(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), strconv.Quote(strings.TrimSpace(s))) {
+				t.Errorf("%q: error does not quote the input: %v", s, err)
+			}
+			return
+		}
+		if strings.TrimSpace(s) == "" {
+			if b.set {
+				t.Errorf("empty input gave a set bound")
+			}
+			return
+		}
+		if !b.set || (b.offset && b.ms < 0) {
+			t.Errorf("%q: bad bound %+v", s, b)
+		}
+	})
+}
