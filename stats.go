@@ -84,7 +84,7 @@ func statsAction(c *cli.Context) error {
 	defer src.Close()
 
 	stderr := c.App.ErrWriter
-	prog := newProgressLine(src, stderr, "stats")
+	prog := newProgressLine(src, stderr, "jmtune stats")
 	agg := analysis.NewAggregate()
 	var read int64
 	for src.Scan() {

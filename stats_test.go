@@ -13,8 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"jmtune/analysis"
+	"jmtune/jtl"
 )
 
 // update rewrites golden files instead of comparing with them (go test -run
@@ -433,4 +435,39 @@ func FuzzParseTimeBound(f *testing.F) {
 			t.Errorf("%q: bad bound %+v", s, b)
 		}
 	})
+}
+
+// fakeProgress is a Source that reports progress.
+type fakeProgress struct {
+	jtl.Source
+	read, size int64
+}
+
+func (f *fakeProgress) BytesRead() int64 { return f.read }
+func (f *fakeProgress) Size() int64      { return f.size }
+
+func TestProgressLine(t *testing.T) {
+	var buf bytes.Buffer
+	src := &fakeProgress{read: 75 << 20, size: 100 << 20}
+	if newProgressLine(src, &buf, "jmtune stats") != nil {
+		t.Error("a progress line on a non-terminal")
+	}
+	// Drawn directly: the line and its erasure.
+	pl := &progressLine{w: &buf, p: src, cmd: "jmtune stats", begin: time.Now().Add(-3 * time.Second)}
+	pl.update(3_000_000)
+	pl.done()
+	want := "\rjmtune stats:  75%  75 of 100 MB  3.0 M rows  1.0 M rows/s \r\x1b[K"
+	if got := buf.String(); got != want {
+		t.Errorf("progress line %q, want %q", got, want)
+	}
+	// Within the first half second nothing is drawn.
+	buf.Reset()
+	pl = &progressLine{w: &buf, p: src, cmd: "jmtune stats", begin: time.Now()}
+	pl.update(10)
+	pl.done()
+	if buf.Len() != 0 {
+		t.Errorf("drawn too early: %q", buf.String())
+	}
+	var nilLine *progressLine
+	nilLine.done() // no progress line: a no-op
 }
