@@ -46,7 +46,10 @@ type csvDecoder struct {
 
 // csvColumn is one column of the current layout.
 type csvColumn struct {
-	field  int // index into ColumnNames, or -1 for a sample variable
+	field  int     // index into ColumnNames, or -1 for a sample variable
+	kind   uint8   // for the fast path
+	bit    Field   // 1 << field for a standard column
+	off    uintptr // offset of the field in Sample (fast path)
 	varIdx int
 	intern internTable
 }
@@ -101,7 +104,7 @@ const (
 )
 
 func newCSVDecoder(in io.Reader, name string, opts Options, warn warnFunc) (decoder, error) {
-	d := &csvDecoder{name: name, in: in, warn: warn, opts: opts, line: 1, buf: make([]byte, csvBufSize)}
+	d := &csvDecoder{name: name, in: in, warn: warn, opts: opts, line: 1, buf: make([]byte, csvBufSize, csvBufSize+wordPad)}
 	// Read enough to see the first records.
 	for !d.eof && d.end < 64<<10 {
 		if err := d.fill(); err != nil {
@@ -137,7 +140,7 @@ func (d *csvDecoder) fill() error {
 		if len(d.buf) >= csvMaxRecord {
 			return fmt.Errorf("line %d: record longer than %d MiB; this is not JMeter CSV output", d.line, csvMaxRecord>>20)
 		}
-		nb := make([]byte, 2*len(d.buf))
+		nb := make([]byte, 2*len(d.buf), 2*len(d.buf)+wordPad)
 		copy(nb, d.buf[:d.end])
 		d.buf = nb
 	}
@@ -309,6 +312,9 @@ func (d *csvDecoder) fieldStrings() (vals []string, quoted []bool) {
 }
 
 func (d *csvDecoder) decode(s *Sample) error {
+	if d.fast(s) {
+		return nil
+	}
 	for {
 		line, st, err := d.next()
 		if err != nil {
@@ -400,6 +406,11 @@ func (d *csvDecoder) setColumns(cols []int, vars []string) {
 	v := 0
 	for i, c := range cols {
 		d.cols[i].field = c
+		d.cols[i].kind = kindOf(c)
+		if c >= 0 {
+			d.cols[i].bit = 1 << c
+			d.cols[i].off = fieldOffsets[c]
+		}
 		if c < 0 {
 			d.cols[i].varIdx = v
 			v++

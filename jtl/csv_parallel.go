@@ -16,9 +16,9 @@ const (
 )
 
 // pipeline runs a decoder on its own goroutine, handing decoded samples to
-// the consumer in batches, in order. The consumer's Sample never shares
-// memory with a batch (variables are copied), so a batch can be refilled as
-// soon as the consumer has moved past it.
+// the consumer in batches, in order. The consumer reads (and the Reader
+// completes) the samples in place; a batch goes back to the decoder when
+// the consumer asks for the sample after its last one.
 type pipeline struct {
 	full chan *pipeBatchT
 	free chan *pipeBatchT
@@ -37,7 +37,7 @@ type pipeBatchT struct {
 
 // startPipeline starts decoding dec on a new goroutine, or returns nil when
 // only one CPU is available.
-func startPipeline(dec decoder) *pipeline {
+func startPipeline(dec decoder, name string) *pipeline {
 	if runtime.GOMAXPROCS(0) < 2 {
 		return nil
 	}
@@ -49,11 +49,11 @@ func startPipeline(dec decoder) *pipeline {
 	for i := 0; i < pipeBatches; i++ {
 		p.free <- &pipeBatchT{samples: make([]Sample, pipeBatch), errs: make([]error, pipeBatch)}
 	}
-	go p.run(dec)
+	go p.run(dec, name)
 	return p
 }
 
-func (p *pipeline) run(dec decoder) {
+func (p *pipeline) run(dec decoder, name string) {
 	for {
 		var b *pipeBatchT
 		select {
@@ -64,7 +64,8 @@ func (p *pipeline) run(dec decoder) {
 		b.n, b.end = 0, nil
 		for b.n < len(b.samples) {
 			s := &b.samples[b.n]
-			*s = Sample{SampleCount: 1, Variables: s.Variables[:0]}
+			*s = Sample{File: name, Source: name, SampleCount: 1,
+				Variables: s.Variables[:0], Assertions: s.Assertions[:0], Children: s.Children[:0]}
 			err := dec.decode(s)
 			if err != nil {
 				if _, ok := err.(*SyntaxError); !ok {
@@ -86,10 +87,9 @@ func (p *pipeline) run(dec decoder) {
 	}
 }
 
-// decode hands the next sample (or syntax error) to the consumer: it fills
-// s as the decoder would, keeping s's own File, Source, SampleCount and
-// slices.
-func (p *pipeline) decode(s *Sample) error {
+// next returns the next decoded sample, or the syntax error found in its
+// place, or the error that ended decoding.
+func (p *pipeline) next() (*Sample, error) {
 	for {
 		if p.cur == nil {
 			p.cur = <-p.full
@@ -97,22 +97,15 @@ func (p *pipeline) decode(s *Sample) error {
 		}
 		b := p.cur
 		if p.i < b.n {
-			src := &b.samples[p.i]
-			err := b.errs[p.i]
+			i := p.i
 			p.i++
-			if err != nil {
-				return err
+			if err := b.errs[i]; err != nil {
+				return nil, err
 			}
-			file, source := s.File, s.Source
-			vars := s.Variables[:0]
-			*s = *src
-			s.File, s.Source = file, source
-			s.Variables = append(vars, src.Variables...)
-			s.Assertions, s.Children = nil, nil
-			return nil
+			return &b.samples[i], nil
 		}
 		if b.end != nil {
-			return b.end
+			return nil, b.end
 		}
 		p.cur = nil
 		p.free <- b

@@ -3,7 +3,6 @@ package jtl
 import (
 	"bytes"
 	"fmt"
-	"unicode/utf8"
 )
 
 // sniffSize is how much of an input sniff looks at.
@@ -98,20 +97,18 @@ func sniffXML(b []byte, notJTL func(string) error) (string, error) {
 }
 
 // isBinary reports whether b looks like binary data: a NUL byte, or many
-// control characters or invalid UTF-8 sequences.
+// control characters. Invalid UTF-8 alone is not binary: JMeter writes
+// results in the JVM's default encoding (windows-1252 on many Windows
+// machines), and such bytes are kept as they are.
 func isBinary(b []byte) bool {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return true
 	}
-	bad := 0
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 && len(b)-i >= utf8.UTFMax {
-			bad++
-		} else if r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f' {
-			bad++
+	ctl := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctl++
 		}
-		i += n
 	}
-	return bad > len(b)/10+1
+	return ctl > len(b)/4+1
 }

@@ -270,7 +270,7 @@ func newReader(in io.Reader, name string, opts Options, size int64) (*Reader, er
 		rd.fmt.TimestampsWhy = "given (--timestamps " + rd.mode.String() + ")"
 	}
 	if !opts.Sequential && kind == "csv" && (size == 0 || size > parallelMinSize) {
-		rd.pipe = startPipeline(rd.dec)
+		rd.pipe = startPipeline(rd.dec, name)
 	}
 	return rd, nil
 }
@@ -332,34 +332,40 @@ func (r *Reader) Scan() bool {
 			return false
 		}
 	}
-	s := &r.sample
-	if !r.next(s) {
+	s := r.next()
+	if s == nil {
 		return false
 	}
 	r.setStart(s)
+	r.cur = s
 	return true
 }
 
-// next decodes the next sample into s and sets the fields that do not
-// depend on the timestamp mode. It returns false at the end or on a fatal
-// error (r.err).
-func (r *Reader) next(s *Sample) bool {
+// next decodes the next sample and sets the fields that do not depend on
+// the timestamp mode. The sample is r.sample, or with a pipeline one of its
+// batch's; it stays valid until the next call. It returns nil at the end or
+// on a fatal error (r.err).
+func (r *Reader) next() *Sample {
 	for {
-		*s = Sample{File: r.name, Source: r.name, SampleCount: 1,
-			Variables: s.Variables[:0], Assertions: s.Assertions[:0], Children: s.Children[:0]}
+		var s *Sample
 		var err error
 		if r.pipe != nil {
-			err = r.pipe.decode(s)
+			s, err = r.pipe.next()
 		} else {
+			s = &r.sample
+			vars, as, ch := s.Variables[:0], s.Assertions[:0], s.Children[:0]
+			*s = Sample{}
+			s.File, s.Source, s.SampleCount = r.name, r.name, 1
+			s.Variables, s.Assertions, s.Children = vars, as, ch
 			err = r.dec.decode(s)
 		}
 		if err == io.EOF {
-			return false
+			return nil
 		}
 		if se, ok := err.(*SyntaxError); ok {
 			if r.opts.Strict {
 				r.err = se
-				return false
+				return nil
 			}
 			r.skipped++
 			r.warn(Warning{File: se.File, Line: se.Line, Msg: se.Msg + "; row skipped"})
@@ -367,10 +373,10 @@ func (r *Reader) next(s *Sample) bool {
 		}
 		if err != nil {
 			r.err = err
-			return false
+			return nil
 		}
 		r.derive(s)
-		return true
+		return s
 	}
 }
 

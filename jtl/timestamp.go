@@ -25,10 +25,11 @@ func (r *Reader) decide() {
 	last := map[string]prev{}
 	pairs, overStart, overEnd := 0, 0, 0
 	for len(r.prefix) < decideMaxSamples && pairs < decidePairs {
-		if !r.next(&r.sample) {
+		s := r.next()
+		if s == nil {
 			break
 		}
-		c := r.sample.Clone()
+		c := s.Clone()
 		r.prefix = append(r.prefix, c)
 		if c.SubResult || c.Transaction || c.ThreadName == "" ||
 			c.Has&FieldTimestamp == 0 || c.Has&FieldElapsed == 0 {

@@ -1,0 +1,117 @@
+package jtl
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+
+	"jmtune/internal/jtlgen"
+)
+
+var (
+	benchOnce sync.Once
+	benchFile string
+	benchErr  error
+)
+
+// benchRows is the size of the generated file the benchmarks read.
+const benchRows = 200_000
+
+func benchInput(b *testing.B) string {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "jtlbench")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchFile = filepath.Join(dir, "bench.jtl")
+		f, err := os.Create(benchFile)
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchErr = jtlgen.Write(f, jtlgen.Config{Rows: benchRows})
+		if err := f.Close(); benchErr == nil {
+			benchErr = err
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchFile
+}
+
+// BenchmarkReaderCSV reads a generated JMeter 5.6 CSV (17 columns and a
+// retryAfter variable, quoted messages) with Open and Scan, as jmtune
+// stats does. Run it with -cpu 1,2: with one CPU the reader decodes on the
+// caller's goroutine, with two on its own.
+func BenchmarkReaderCSV(b *testing.B) {
+	path := benchInput(b)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		src, err := Open([]string{path}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		var sum int64
+		for src.Scan() {
+			s := src.Sample()
+			sum += s.Elapsed
+			n++
+		}
+		if src.Err() != nil || n != benchRows {
+			b.Fatalf("rows %d err %v", n, src.Err())
+		}
+		src.Close()
+		rows += n
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	// On a shared machine wall time includes waiting for a CPU; rows per
+	// CPU-second (user+system of the whole process) is the steadier figure.
+	b.ReportMetric(float64(rows)/(cpuTime()-cpu0), "rows/cpu-s")
+}
+
+// cpuTime returns the user+system CPU seconds the process has used.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// BenchmarkDecodeCSV measures the decoder alone on data in memory (no
+// file reads, no pipeline).
+func BenchmarkDecodeCSV(b *testing.B) {
+	data, err := os.ReadFile(benchInput(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		r, err := NewReader(bytes.NewReader(data), "bench", Options{Sequential: true, Timestamps: TimestampStart})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for r.Scan() {
+			rows++
+		}
+	}
+	b.ReportMetric(float64(rows)/(cpuTime()-cpu0), "rows/cpu-s")
+}
