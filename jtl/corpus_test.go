@@ -254,7 +254,7 @@ func TestScenarioCSV(t *testing.T) {
 		}
 		wantRows, _ := strconv.Atoi(string(m[1]))
 		wantThrottled, _ := strconv.Atoi(string(m2[1]))
-		for _, opts := range []Options{{}, {Sequential: true}} {
+		for _, opts := range []Options{{}, {Parallel: true}} {
 			r, err := OpenFile(path, opts)
 			if err != nil {
 				t.Fatal(err)

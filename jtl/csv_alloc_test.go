@@ -16,8 +16,8 @@ func TestCSVZeroAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, opts := range []Options{
-		{Sequential: true, Timestamps: TimestampStart},
-		{Timestamps: TimestampStart}, // decoding on a second goroutine when there are CPUs for it
+		{Timestamps: TimestampStart},
+		{Parallel: true, Timestamps: TimestampStart}, // decoding on a second goroutine when there are CPUs for it
 	} {
 		r, err := NewReader(bytes.NewReader(buf.Bytes()), "gen", opts)
 		if err != nil {

@@ -46,9 +46,34 @@ func benchInput(b *testing.B) string {
 
 // BenchmarkReaderCSV reads a generated JMeter 5.6 CSV (17 columns and a
 // retryAfter variable, quoted messages) with Open and Scan, as jmtune
-// stats does. Run it with -cpu 1,2: with one CPU the reader decodes on the
-// caller's goroutine, with two on its own.
+// stats does, sequentially and with Options.Parallel. Run it with -cpu 1,2
+// (with one CPU, Parallel decodes on the caller's goroutine too).
 func BenchmarkReaderCSV(b *testing.B) {
+	for _, par := range []bool{false, true} {
+		name := "sequential"
+		if par {
+			name = "parallel"
+		}
+		b.Run(name, func(b *testing.B) { benchRead(b, Options{Parallel: par}, 0) })
+	}
+}
+
+// BenchmarkReaderCSVBusyConsumer is BenchmarkReaderCSV with a caller that
+// works about a microsecond per sample (an analysis, not a counter): the
+// case where Options.Parallel can use a second CPU.
+func BenchmarkReaderCSVBusyConsumer(b *testing.B) {
+	for _, par := range []bool{false, true} {
+		name := "sequential"
+		if par {
+			name = "parallel"
+		}
+		b.Run(name, func(b *testing.B) { benchRead(b, Options{Parallel: par}, 1) })
+	}
+}
+
+var benchSink uint64
+
+func benchRead(b *testing.B, opts Options, busy int) {
 	path := benchInput(b)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -60,21 +85,27 @@ func BenchmarkReaderCSV(b *testing.B) {
 	cpu0 := cpuTime()
 	rows := 0
 	for i := 0; i < b.N; i++ {
-		src, err := Open([]string{path}, Options{})
+		src, err := Open([]string{path}, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
 		n := 0
-		var sum int64
+		var sum uint64
 		for src.Scan() {
 			s := src.Sample()
-			sum += s.Elapsed
+			sum += uint64(s.Elapsed)
+			for k := 0; k < busy*60; k++ { // about 1 µs per unit
+				for j := 0; j < len(s.Label); j++ {
+					sum = sum*1099511628211 ^ uint64(s.Label[j])
+				}
+			}
 			n++
 		}
 		if src.Err() != nil || n != benchRows {
 			b.Fatalf("rows %d err %v", n, src.Err())
 		}
 		src.Close()
+		benchSink += sum
 		rows += n
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
@@ -105,7 +136,7 @@ func BenchmarkDecodeCSV(b *testing.B) {
 	cpu0 := cpuTime()
 	rows := 0
 	for i := 0; i < b.N; i++ {
-		r, err := NewReader(bytes.NewReader(data), "bench", Options{Sequential: true, Timestamps: TimestampStart})
+		r, err := NewReader(bytes.NewReader(data), "bench", Options{Timestamps: TimestampStart})
 		if err != nil {
 			b.Fatal(err)
 		}

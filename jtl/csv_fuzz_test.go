@@ -21,7 +21,7 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte("timeStamp,elapsed,label\n1,2,\"a\n"))
 	f.Add([]byte("\"\n\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, opts := range []Options{{Sequential: true}, {Sequential: true, Strict: true}} {
+		for _, opts := range []Options{{}, {Strict: true}} {
 			r, err := NewReader(bytes.NewReader(data), "fuzz", opts)
 			if err != nil {
 				return
@@ -88,7 +88,7 @@ func FuzzCSVRoundTrip(f *testing.F) {
 				strconv.FormatBool(i%2 == 0), quoteField(retry, delim),
 			}, d) + eol)
 		}
-		r, err := NewReader(strings.NewReader(b.String()), "rt", Options{Sequential: true, Timestamps: TimestampStart})
+		r, err := NewReader(strings.NewReader(b.String()), "rt", Options{Timestamps: TimestampStart})
 		if err != nil {
 			t.Fatalf("%v\n%q", err, b.String())
 		}

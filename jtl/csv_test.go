@@ -158,7 +158,7 @@ func TestCSVGolden(t *testing.T) {
 		}
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			got := dumpReader(t, path, Options{Sequential: true})
+			got := dumpReader(t, path, Options{})
 			gp := filepath.Join("testdata", "csv", "golden", name+".golden")
 			if updating() {
 				if err := os.MkdirAll(filepath.Dir(gp), 0o755); err != nil {

@@ -50,8 +50,12 @@ type Options struct {
 	Strict bool
 	// Timestamps says whether timeStamp is the start or end of a sample.
 	Timestamps TimestampMode
-	// Sequential turns off decoding on a second goroutine (see Reader).
-	Sequential bool
+	// Parallel decodes a large CSV input on a second goroutine while the
+	// caller consumes samples, when GOMAXPROCS > 1. It pays only when the
+	// caller spends well over a microsecond per sample: handing samples
+	// between cores costs about as much as a light consumer's work (see
+	// docs/readme-parts/jtl.md for measurements).
+	Parallel bool
 }
 
 // Warning is a problem that did not stop reading: a skipped malformed row,
@@ -137,9 +141,9 @@ type Progress interface {
 // On top of the decoded fields it sets the derived ones: Start (after
 // deciding, with TimestampAuto, whether timeStamp is the start or the end
 // of a sample, from a bounded prefix of the file), Transaction, SubResult,
-// Engine. Unless Options.Sequential is set, a large CSV input is decoded on
-// a second goroutine while the caller consumes samples; the order and the
-// line numbers are the same either way.
+// Engine. With Options.Parallel, a large CSV input is decoded on a second
+// goroutine while the caller consumes samples; the order and the line
+// numbers are the same either way.
 type Reader struct {
 	name    string
 	opts    Options
@@ -269,7 +273,7 @@ func newReader(in io.Reader, name string, opts Options, size int64) (*Reader, er
 		rd.fmt.Timestamps = rd.mode
 		rd.fmt.TimestampsWhy = "given (--timestamps " + rd.mode.String() + ")"
 	}
-	if !opts.Sequential && kind == "csv" && (size == 0 || size > parallelMinSize) {
+	if opts.Parallel && kind == "csv" && (size == 0 || size > parallelMinSize) {
 		rd.pipe = startPipeline(rd.dec, name)
 	}
 	return rd, nil

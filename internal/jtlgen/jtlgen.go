@@ -104,9 +104,18 @@ func Write(w io.Writer, c Config) error {
 		threads[i] = "Agents 1-" + strconv.Itoa(i+1)
 	}
 	var h pendingHeap
-	// Samples start at a steady rate; each is written when it ends.
-	var now float64 = float64(c.Start)
-	step := 1000 / float64(c.RatePerSec)
+	// Each thread runs one sample at a time: its next sample starts after
+	// the previous one ended and a think time chosen so that all threads
+	// together start about RatePerSec samples per second. The thread whose
+	// next start is earliest goes next; a sample is written when it ends.
+	next := make([]float64, c.Threads)
+	meanThink := float64(c.Threads)*1000/float64(c.RatePerSec) - 90
+	if meanThink < 0 {
+		meanThink = 0
+	}
+	for i := range next {
+		next[i] = float64(c.Start) + rng.Float64()*(meanThink+90)
+	}
 	flush := func(until int64) {
 		for h.Len() > 0 && h[0].end <= until {
 			p := heap.Pop(&h).(pending)
@@ -114,8 +123,13 @@ func Write(w io.Writer, c Config) error {
 		}
 	}
 	for i := 0; i < c.Rows; i++ {
-		now += step * (0.5 + rng.Float64())
-		ts := int64(now)
+		ti := 0
+		for j, t := range next {
+			if t < next[ti] {
+				ti = j
+			}
+		}
+		ts := int64(next[ti])
 		flush(ts)
 		pick := rng.Intn(total)
 		var e endpoint
@@ -153,7 +167,8 @@ func Write(w io.Writer, c Config) error {
 		if e.ids > 0 {
 			path += strconv.Itoa(1 + rng.Intn(e.ids))
 		}
-		th := threads[rng.Intn(len(threads))]
+		th := threads[ti]
+		next[ti] = float64(ts+elapsed) + 1 + rng.Float64()*2*meanThink
 		connect := int64(0)
 		if rng.Intn(20) == 0 {
 			connect = 20 + int64(rng.Intn(40))
