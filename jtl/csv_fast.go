@@ -73,6 +73,12 @@ func digitCount(w uint64) int {
 // digitsValue converts the first k (1..8) bytes of w, all ASCII digits, to
 // their value.
 func digitsValue(w uint64, k int) int64 {
+	switch k {
+	case 1:
+		return int64(w & 0x0F)
+	case 2:
+		return int64(w&0x0F)*10 + int64(w>>8&0x0F)
+	}
 	w <<= uint(8 * (8 - k)) // the digits in the high bytes, zeros before them
 	w &= 0x0F0F0F0F0F0F0F0F
 	w = (w * (10<<8 + 1)) >> 8
@@ -228,8 +234,8 @@ func (d *csvDecoder) fastFields(s *Sample) bool {
 				// The intern cache's hit path, inlined (see lookup).
 				var str string
 				if t := c.intern.slots; t != nil && n <= 16 {
-					h := ((x0*0x9E3779B97F4A7C15 ^ x1*0xC2B2AE3D27D4EB4F ^ uint64(n)) * 0xBF58476D1CE4E5B9) >> (64 - 9)
-					if sl := &t[h&(internCacheSize-1)]; sl.n == n && sl.w0 == x0 && sl.w1 == x1 {
+					h := ((x0*0x9E3779B97F4A7C15 ^ x1*0xC2B2AE3D27D4EB4F ^ uint64(n)) * 0xBF58476D1CE4E5B9) >> 40
+					if sl := &t[h&c.intern.mask]; sl.n == n && sl.w0 == x0 && sl.w1 == x1 {
 						str = sl.s
 					} else {
 						str = c.intern.lookup(line[p:p+n], x0, x1)

@@ -10,9 +10,13 @@ const maxInterned = 4096
 // multi-line assertion message) are allocated per row.
 const maxInternLen = 512
 
-// internCacheSize is the number of slots of an internTable's direct-mapped
-// cache (a power of two).
-const internCacheSize = 512
+// internCacheMin and internCacheMax bound the slots of an internTable's
+// direct-mapped cache (powers of two): it starts small and doubles while
+// the column has more distinct values than half its slots.
+const (
+	internCacheMin = 256
+	internCacheMax = 8192
+)
 
 // internTable turns the bytes of one CSV column into strings without
 // allocating for values seen before: labels, response codes and messages,
@@ -21,7 +25,8 @@ const internCacheSize = 512
 // and first 16 bytes (for a longer value, its first and last 8), so that
 // a value of up to 16 bytes is compared without a call.
 type internTable struct {
-	slots *[internCacheSize]internSlot
+	slots []internSlot
+	mask  uint64 // len(slots)-1
 	m     map[string]string
 }
 
@@ -65,8 +70,7 @@ func (t *internTable) lookup(b []byte, w0, w1 uint64) string {
 		w1 = binary.LittleEndian.Uint64(b[n-8:])
 	}
 	if t.slots != nil {
-		h := ((w0*0x9E3779B97F4A7C15 ^ w1*0xC2B2AE3D27D4EB4F ^ uint64(n)) * 0xBF58476D1CE4E5B9) >> (64 - 9)
-		sl := &t.slots[h&(internCacheSize-1)]
+		sl := &t.slots[internSlotIndex(w0, w1, n)&t.mask]
 		if sl.n == n && sl.w0 == w0 && sl.w1 == w1 && (n <= 16 || sl.s == string(b)) {
 			return sl.s
 		}
@@ -84,7 +88,8 @@ func (t *internTable) miss(b []byte, w0, w1 uint64) string {
 		return string(b)
 	}
 	if t.slots == nil {
-		t.slots = new([internCacheSize]internSlot)
+		t.slots = make([]internSlot, internCacheMin)
+		t.mask = internCacheMin - 1
 		t.m = make(map[string]string, 64)
 	}
 	s, ok := t.m[string(b)]
@@ -92,9 +97,18 @@ func (t *internTable) miss(b []byte, w0, w1 uint64) string {
 		s = string(b)
 		if len(t.m) < maxInterned {
 			t.m[s] = s
+			if 2*len(t.m) > len(t.slots) && len(t.slots) < internCacheMax {
+				t.slots = make([]internSlot, 2*len(t.slots))
+				t.mask = uint64(len(t.slots) - 1)
+			}
 		}
 	}
-	h := ((w0*0x9E3779B97F4A7C15 ^ w1*0xC2B2AE3D27D4EB4F ^ uint64(n)) * 0xBF58476D1CE4E5B9) >> (64 - 9)
-	t.slots[h&(internCacheSize-1)] = internSlot{w0: w0, w1: w1, n: n, s: s}
+	t.slots[internSlotIndex(w0, w1, n)&t.mask] = internSlot{w0: w0, w1: w1, n: n, s: s}
 	return s
+}
+
+// internSlotIndex hashes a value's key words and length to a slot number
+// (to be masked).
+func internSlotIndex(w0, w1 uint64, n int) uint64 {
+	return ((w0*0x9E3779B97F4A7C15 ^ w1*0xC2B2AE3D27D4EB4F ^ uint64(n)) * 0xBF58476D1CE4E5B9) >> 40
 }
