@@ -87,6 +87,11 @@ func Figures(before Run, after *Run, size Size) (figs []*Figure, notes []string)
 	if after != nil {
 		add(*after, AfterPrefix)
 	}
+	for _, f := range figs {
+		if hasEnvelope(f) {
+			f.Caption += envelopeCaption
+		}
+	}
 	return figs, notes
 }
 
@@ -122,10 +127,11 @@ func stepS(s *analysis.Series) float64 {
 // durationS is the length of the series in seconds.
 func durationS(s *analysis.Series) float64 { return float64(seriesLen(s)) * stepS(s) }
 
-// rateLine turns per-bucket counts into a per-second rate series at the
-// bucket starts, keeping only buckets for which keep returns true (nil keeps
-// all), downsampled to columns.
-func rateLine(vals []float64, s *analysis.Series, perSecond bool, keep func(i int) bool, columns int) []analysis.Point {
+// seriesLine is the line of a series of s: per-bucket values at the bucket
+// starts (per second when perSecond), keeping only buckets for which keep
+// returns true (nil keeps all). A series with more than two points per
+// pixel column is reduced to column means with a min..max band.
+func seriesLine(name, colour string, vals []float64, s *analysis.Series, perSecond bool, keep func(i int) bool, g grid) Line {
 	step := stepS(s)
 	div := 1.0
 	if perSecond {
@@ -138,7 +144,63 @@ func rateLine(vals []float64, s *analysis.Series, perSecond bool, keep func(i in
 		}
 		pts = append(pts, analysis.Point{X: float64(i) * step, Y: v / div})
 	}
-	return MinMaxPerColumn(pts, 0, durationS(s), columns)
+	l := Line{Name: name, Colour: colour}
+	l.Points, l.Lo, l.Hi = ColumnEnvelope(pts, g.x0, g.x1, g.n)
+	return l
+}
+
+// grid is the columns a run's series are reduced to: n columns over
+// [x0, x1] seconds.
+type grid struct {
+	x0, x1 float64
+	n      int
+}
+
+// gridFor is the grid of r's series in a chart columns pixels wide: the
+// pixel columns; but when the series must be reduced and the limit is a
+// fixed window drawn in the chart, columns of whole windows aligned with
+// them, so that the column means do not swing with how many throttled
+// window ends fall into each column (with 60 s windows and 42 s columns
+// the mean of a steady run would wobble between 28 % and 72 % of its rate).
+func gridFor(r *analysis.Result, columns int) grid {
+	s := r.Series
+	dur := durationS(s)
+	g := grid{0, dur, columns}
+	if seriesLen(s) <= 2*columns || !windowsKnown(r) {
+		return g
+	}
+	w := *r.Limit.WindowS
+	width := math.Ceil(dur/float64(columns)/w) * w
+	x0 := firstWindowS(r)
+	n := int(math.Ceil((dur - x0) / width))
+	return grid{x0, x0 + float64(n)*width, n}
+}
+
+// stepLine is seriesLine drawn as steps while it is drawn point by point.
+func stepLine(l Line) Line {
+	l.Step = l.Lo == nil
+	return l
+}
+
+// dashed returns l dashed.
+func dashed(l Line) Line {
+	l.Dashed = true
+	return l
+}
+
+// envelopeCaption is added to the caption of a figure with reduced lines.
+const envelopeCaption = " Long run: each line is the mean of a pixel column, the shaded band its minimum to maximum."
+
+// hasEnvelope reports whether some line of f was reduced to a band.
+func hasEnvelope(f *Figure) bool {
+	for _, p := range f.Panels {
+		for _, l := range p.Lines {
+			if l.Lo != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func sum(vals []float64) float64 {
@@ -361,12 +423,13 @@ func addWindows(p *Panel, r *analysis.Result, columns int, mean bool) {
 func throughputFigure(run Run, prefix string, size Size) *Figure {
 	r, s := run.Result, run.Result.Series
 	cols := size.WidthPx
+	g := gridFor(r, cols)
 	p := Panel{XLabel: "time since start", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: durationS(s)}
 	addLimit(&p, r, cols, true)
 	p.Lines = append([]Line{
-		{Name: "accepted (" + count(sum(s.Accepted)) + ")", Colour: ColourAccepted, Points: rateLine(s.Accepted, s, true, nil, cols)},
-		{Name: "throttled (" + count(sum(s.Throttled)) + ")", Colour: ColourThrottled, Points: rateLine(s.Throttled, s, true, nil, cols)},
-		{Name: "errors (" + count(sum(s.Errors)) + ")", Colour: ColourErrors, Points: rateLine(s.Errors, s, true, nil, cols)},
+		seriesLine("accepted ("+count(sum(s.Accepted))+")", ColourAccepted, s.Accepted, s, true, nil, g),
+		seriesLine("throttled ("+count(sum(s.Throttled))+")", ColourThrottled, s.Throttled, s, true, nil, g),
+		seriesLine("errors ("+count(sum(s.Errors))+")", ColourErrors, s.Errors, s, true, nil, g),
 	}, p.Lines...)
 	p.Markers = onsetMarkers(r)
 	caption := "Requests per second by outcome; the dashed line is the inferred limit"
@@ -386,8 +449,9 @@ func throughputFigure(run Run, prefix string, size Size) *Figure {
 func loadFigure(run Run, prefix string, size Size) *Figure {
 	r, s := run.Result, run.Result.Series
 	cols := size.WidthPx
+	g := gridFor(r, cols)
 	top := Panel{Title: "Offered rate", XLabel: "time since start", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: durationS(s),
-		Lines:   []Line{{Name: "offered (requests started)", Colour: ColourOffered, Points: rateLine(s.Offered, s, true, nil, cols)}},
+		Lines:   []Line{seriesLine("offered (requests started)", ColourOffered, s.Offered, s, true, nil, g)},
 		Markers: onsetMarkers(r)}
 	if r.Limit.Scope != analysis.ScopePerThread {
 		addLimit(&top, r, cols, false)
@@ -395,8 +459,8 @@ func loadFigure(run Run, prefix string, size Size) *Figure {
 	}
 	bottom := Panel{Title: "Active threads", XLabel: "time since start", YLabel: "threads / requests in flight", TimeAxis: true, YFromZero: true, XMax: durationS(s),
 		Lines: []Line{
-			{Name: "active threads", Colour: ColourThreads, Step: true, Points: rateLine(s.Threads, s, false, nil, cols)},
-			{Name: "requests in flight (mean)", Colour: ColourInFlight, Points: rateLine(s.InFlight, s, false, nil, cols)},
+			stepLine(seriesLine("active threads", ColourThreads, s.Threads, s, false, nil, g)),
+			seriesLine("requests in flight (mean)", ColourInFlight, s.InFlight, s, false, nil, g),
 		},
 		Markers: onsetMarkers(r)}
 	if r.Limit.Detected && r.Limit.Concurrency != nil {
@@ -410,12 +474,13 @@ func loadFigure(run Run, prefix string, size Size) *Figure {
 func responseTimeFigure(run Run, prefix string, size Size) *Figure {
 	r, s := run.Result, run.Result.Series
 	cols := size.WidthPx
+	g := gridFor(r, cols)
 	keep := func(i int) bool { return i < len(s.Accepted) && s.Accepted[i] > 0 }
 	p := Panel{XLabel: "time since start", YLabel: "response time (ms)", TimeAxis: true, YFromZero: true, XMax: durationS(s),
 		Lines: []Line{
-			{Name: "p50", Colour: ColourP50, Points: rateLine(s.P50, s, false, keep, cols)},
-			{Name: "p90", Colour: ColourP90, Points: rateLine(s.P90, s, false, keep, cols)},
-			{Name: "p99", Colour: ColourP99, Points: rateLine(s.P99, s, false, keep, cols)},
+			seriesLine("p50", ColourP50, s.P50, s, false, keep, g),
+			seriesLine("p90", ColourP90, s.P90, s, false, keep, g),
+			seriesLine("p99", ColourP99, s.P99, s, false, keep, g),
 		},
 		Markers: onsetMarkers(r)}
 	return &Figure{Name: prefix + FigResponseTimes, Title: "Response time percentiles — " + runTitle(run),
@@ -506,6 +571,7 @@ func codeColour(code string) string {
 func codesFigure(run Run, prefix string, size Size) *Figure {
 	r, s := run.Result, run.Result.Series
 	cols := size.WidthPx
+	g := gridFor(r, cols)
 	type codeTotal struct {
 		code  string
 		total float64
@@ -529,8 +595,7 @@ func codesFigure(run Run, prefix string, size Size) *Figure {
 			otherN++
 			continue
 		}
-		lines = append(lines, Line{Name: fmt.Sprintf("%s (%s)", c.code, count(c.total)), Colour: codeColour(c.code)})
-		lines[len(lines)-1].Points = rateLine(s.Codes[c.code], s, true, nil, cols)
+		lines = append(lines, seriesLine(fmt.Sprintf("%s (%s)", c.code, count(c.total)), codeColour(c.code), s.Codes[c.code], s, true, nil, g))
 	}
 	// Codes of one class share a colour; dash every other one of a class.
 	seen := map[string]int{}
@@ -539,7 +604,7 @@ func codesFigure(run Run, prefix string, size Size) *Figure {
 		lines[i].Dashed = seen[lines[i].Colour]%2 == 0
 	}
 	if otherN > 0 {
-		lines = append(lines, Line{Name: fmt.Sprintf("%d other codes (%s)", otherN, count(sum(other))), Colour: codeColour("other"), Points: rateLine(other, s, true, nil, cols)})
+		lines = append(lines, seriesLine(fmt.Sprintf("%d other codes (%s)", otherN, count(sum(other))), codeColour("other"), other, s, true, nil, g))
 	}
 	p := Panel{XLabel: "time since start", YLabel: "responses per second", TimeAxis: true, YFromZero: true, XMax: durationS(s),
 		Lines: lines, Markers: onsetMarkers(r)}
@@ -562,6 +627,7 @@ func addInto(a, b []float64) []float64 {
 func compareThroughputFigure(before, after Run, size Size) *Figure {
 	b, a := before.Result.Series, after.Result.Series
 	cols := size.WidthPx
+	gb, ga := gridFor(before.Result, cols), gridFor(after.Result, cols)
 	dur := math.Max(durationS(b), durationS(a))
 	p := Panel{XLabel: "time since start of each run", YLabel: "requests per second", TimeAxis: true, YFromZero: true, XMax: dur}
 	addLimit(&p, before.Result, cols, true)
@@ -574,14 +640,14 @@ func compareThroughputFigure(before, after Run, size Size) *Figure {
 	}
 	refs := p.Lines
 	p.Lines = []Line{
-		{Name: "accepted — " + bn, Colour: ColourAccepted, Points: rateLine(b.Accepted, b, true, nil, cols)},
-		{Name: "accepted — " + an, Colour: ColourAccepted, Dashed: true, Points: rateLine(a.Accepted, a, true, nil, cols)},
-		{Name: "throttled — " + bn, Colour: ColourThrottled, Points: rateLine(b.Throttled, b, true, nil, cols)},
-		{Name: "throttled — " + an, Colour: ColourThrottled, Dashed: true, Points: rateLine(a.Throttled, a, true, nil, cols)}}
+		seriesLine("accepted — "+bn, ColourAccepted, b.Accepted, b, true, nil, gb),
+		dashed(seriesLine("accepted — "+an, ColourAccepted, a.Accepted, a, true, nil, ga)),
+		seriesLine("throttled — "+bn, ColourThrottled, b.Throttled, b, true, nil, gb),
+		dashed(seriesLine("throttled — "+an, ColourThrottled, a.Throttled, a, true, nil, ga))}
 	if sum(b.Errors)+sum(a.Errors) > 0 {
 		p.Lines = append(p.Lines,
-			Line{Name: "errors — " + bn, Colour: ColourErrors, Points: rateLine(b.Errors, b, true, nil, cols)},
-			Line{Name: "errors — " + an, Colour: ColourErrors, Dashed: true, Points: rateLine(a.Errors, a, true, nil, cols)})
+			seriesLine("errors — "+bn, ColourErrors, b.Errors, b, true, nil, gb),
+			dashed(seriesLine("errors — "+an, ColourErrors, a.Errors, a, true, nil, ga)))
 	}
 	p.Lines = append(p.Lines, refs...)
 	return &Figure{Name: FigCompareThrough, Title: "Throughput per second — " + bn + " vs " + an,
@@ -592,6 +658,7 @@ func compareThroughputFigure(before, after Run, size Size) *Figure {
 func compareResponseFigure(before, after Run, size Size) *Figure {
 	b, a := before.Result.Series, after.Result.Series
 	cols := size.WidthPx
+	gb, ga := gridFor(before.Result, cols), gridFor(after.Result, cols)
 	dur := math.Max(durationS(b), durationS(a))
 	keepB := func(i int) bool { return i < len(b.Accepted) && b.Accepted[i] > 0 }
 	keepA := func(i int) bool { return i < len(a.Accepted) && a.Accepted[i] > 0 }
@@ -603,8 +670,8 @@ func compareResponseFigure(before, after Run, size Size) *Figure {
 		b, a   []float64
 	}{{"p50", ColourP50, b.P50, a.P50}, {"p90", ColourP90, b.P90, a.P90}, {"p99", ColourP99, b.P99, a.P99}} {
 		p.Lines = append(p.Lines,
-			Line{Name: q.name + " — " + bn, Colour: q.colour, Points: rateLine(q.b, b, false, keepB, cols)},
-			Line{Name: q.name + " — " + an, Colour: q.colour, Dashed: true, Points: rateLine(q.a, a, false, keepA, cols)})
+			seriesLine(q.name+" — "+bn, q.colour, q.b, b, false, keepB, gb),
+			dashed(seriesLine(q.name+" — "+an, q.colour, q.a, a, false, keepA, ga)))
 	}
 	return &Figure{Name: FigCompareResponses, Title: "Response time percentiles — " + bn + " vs " + an,
 		Caption: "Solid: " + bn + "; dashed: " + an + ". Percentiles of accepted responses per second; both runs start at 0.",

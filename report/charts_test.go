@@ -223,10 +223,13 @@ func TestLongRunIsDownsampled(t *testing.T) {
 	r := longRun(50_000, 50)
 	figs, _ := Figures(Run{Name: "long", Result: r}, nil, DefaultSize)
 	for _, f := range figs {
+		if f.Name != FigRetryAfter && !strings.Contains(f.Caption, "shaded band its minimum to maximum") {
+			t.Errorf("%s: caption %q does not explain the band", f.Name, f.Caption)
+		}
 		for _, p := range f.Panels {
 			for _, l := range p.Lines {
-				if len(l.Points) > 2*DefaultSize.WidthPx+2 {
-					t.Errorf("%s: line %q has %d points", f.Name, l.Name, len(l.Points))
+				if len(l.Points) > 2*DefaultSize.WidthPx+2 || len(l.Hi) > DefaultSize.WidthPx {
+					t.Errorf("%s: line %q has %d points, %d band points", f.Name, l.Name, len(l.Points), len(l.Hi))
 				}
 			}
 			for _, s := range p.Scatters {
@@ -266,6 +269,34 @@ func TestShort(t *testing.T) {
 	for v, want := range map[float64]string{19.993: "20", 400: "400", 2.345: "2.35", 0.5: "0.5", 12.26: "12.3", 1234.6: "1235"} {
 		if got := short(v); got != want {
 			t.Errorf("short(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestLongRunKeepsPeaks: the one-second p99 spike of a 50,000 s run and the
+// swing of the per-second counts between 0 and 100 survive as the band.
+func TestLongRunKeepsPeaks(t *testing.T) {
+	r := longRun(50_000, 1)
+	figs, _ := Figures(Run{Name: "long", Result: r}, nil, DefaultSize)
+	p99 := lineByPrefix(t, figureByName(t, figs, FigResponseTimes).Panels[0], "p99")
+	top := 0.0
+	for _, p := range p99.Hi {
+		top = math.Max(top, p.Y)
+	}
+	if top != 5000 {
+		t.Errorf("p99 band reaches %v ms, want the 5000 ms spike", top)
+	}
+	// The columns are whole 60 s windows (the chart is 1,200 pixels wide, a
+	// pixel 42 s): each holds 30 s at 100 and 30 s at 0 accepted per second,
+	// so the band spans 0..100 and the mean is the limit's 50. The last
+	// window is cut short by the end of the run.
+	acc := lineByPrefix(t, figureByName(t, figs, FigThroughput).Panels[0], "accepted")
+	if want := int(math.Ceil(50_000.0 / 60)); len(acc.Points) != want {
+		t.Errorf("%d columns, want %d windows", len(acc.Points), want)
+	}
+	for i := range acc.Hi[:len(acc.Hi)-1] {
+		if acc.Lo[i].Y != 0 || acc.Hi[i].Y != 100 || acc.Points[i].Y != 50 {
+			t.Fatalf("column %d: mean %v band %v..%v, want 50 in 0..100", i, acc.Points[i].Y, acc.Lo[i].Y, acc.Hi[i].Y)
 		}
 	}
 }

@@ -60,6 +60,47 @@ func MinMaxPerColumn(points []analysis.Point, x0, x1 float64, columns int) []ana
 	return out
 }
 
+// ColumnEnvelope reduces a line series for drawing into columns pixel
+// columns spanning [x0, x1] when it has more than two points per column:
+// mean holds each occupied column's mean (at the mean x of its points), lo
+// and hi its minimum and maximum at the same x. Drawn as a line over a
+// translucent band, a long run stays readable (the mean) without losing a
+// peak (the band). A series that fits is returned as mean, with lo and hi
+// nil. points must be sorted by X; NaN values are dropped.
+func ColumnEnvelope(points []analysis.Point, x0, x1 float64, columns int) (mean, lo, hi []analysis.Point) {
+	points = dropNaN(points)
+	if columns < 1 || len(points) <= 2*columns || !(x1 > x0) {
+		return points, nil, nil
+	}
+	width := (x1 - x0) / float64(columns)
+	mean = make([]analysis.Point, 0, columns)
+	lo = make([]analysis.Point, 0, columns)
+	hi = make([]analysis.Point, 0, columns)
+	cur := -1
+	var n, sx, sy, mn, mx float64
+	flush := func() {
+		if n > 0 {
+			x := sx / n
+			mean = append(mean, analysis.Point{X: x, Y: sy / n})
+			lo = append(lo, analysis.Point{X: x, Y: mn})
+			hi = append(hi, analysis.Point{X: x, Y: mx})
+		}
+	}
+	for _, p := range points {
+		c := min(max(int(math.Floor((p.X-x0)/width)), 0), columns-1)
+		if c != cur {
+			flush()
+			cur, n, sx, sy, mn, mx = c, 0, 0, 0, p.Y, p.Y
+		}
+		n++
+		sx += p.X
+		sy += p.Y
+		mn, mx = math.Min(mn, p.Y), math.Max(mx, p.Y)
+	}
+	flush()
+	return mean, lo, hi
+}
+
 // ThinScatter reduces a scatter series for drawing: of the points falling
 // into one cell of a columns x rows pixel grid over [x0, x1] x [y0, y1] it
 // keeps the first, so that no more than columns*rows points remain while

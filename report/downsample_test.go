@@ -151,3 +151,25 @@ func TestDownsampleGolden(t *testing.T) {
 	}
 	checkGolden(t, "downsample.golden.csv", b.Bytes())
 }
+
+func TestColumnEnvelope(t *testing.T) {
+	// 1000 points, 10 columns of 100: y = x, so each column's mean is its
+	// middle and its band spans it.
+	pts := make([]analysis.Point, 1000)
+	for i := range pts {
+		pts[i] = analysis.Point{X: float64(i), Y: float64(i)}
+	}
+	mean, lo, hi := ColumnEnvelope(pts, 0, 1000, 10)
+	if len(mean) != 10 || len(lo) != 10 || len(hi) != 10 {
+		t.Fatalf("%d/%d/%d points, want 10 each", len(mean), len(lo), len(hi))
+	}
+	for c := range mean {
+		x0 := float64(100 * c)
+		if mean[c].Y != x0+49.5 || mean[c].X != x0+49.5 || lo[c].Y != x0 || hi[c].Y != x0+99 || lo[c].X != mean[c].X {
+			t.Errorf("column %d: mean %v lo %v hi %v", c, mean[c], lo[c], hi[c])
+		}
+	}
+	if m, l, h := ColumnEnvelope(pts[:20], 0, 1000, 10); len(m) != 20 || l != nil || h != nil {
+		t.Errorf("a series that fits was reduced")
+	}
+}

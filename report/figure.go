@@ -67,6 +67,10 @@ type Line struct {
 	// Step draws the series as steps (the value holds until the next point).
 	Step   bool
 	Points []analysis.Point
+	// Lo and Hi, when set, are the minimum and maximum of each pixel column
+	// the series was reduced to (Points then holds the column means), drawn
+	// as a translucent band (see ColumnEnvelope).
+	Lo, Hi []analysis.Point
 }
 
 // Scatter is a series drawn as small dots (already thinned for drawing).
@@ -132,6 +136,9 @@ func (f *Figure) WriteText(w io.Writer) error {
 		}
 		for _, l := range p.Lines {
 			fmt.Fprintf(&b, "  line %q %s dashed=%v step=%v n=%d:%s\n", l.Name, l.Colour, l.Dashed, l.Step, len(l.Points), pointsText(l.Points))
+			if l.Lo != nil {
+				fmt.Fprintf(&b, "    lo n=%d:%s\n    hi n=%d:%s\n", len(l.Lo), pointsText(l.Lo), len(l.Hi), pointsText(l.Hi))
+			}
 		}
 		for _, s := range p.Scatters {
 			fmt.Fprintf(&b, "  scatter %q %s n=%d:%s\n", s.Name, s.Colour, len(s.Points), pointsText(s.Points))

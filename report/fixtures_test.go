@@ -132,9 +132,10 @@ func steadyRun() *analysis.Result {
 	return r
 }
 
-// longRun is a run of n seconds at 100 requests per second, half of them
-// throttled with raPerS Retry-After values per second following a 60 s
-// window sawtooth: the size of a 5 M-row results file.
+// longRun is a run of n seconds at 100 requests per second under a fixed
+// window of 3000 per 60 s: the first 30 s of each minute accepted, the rest
+// throttled, with raPerS Retry-After values per second following the
+// window's sawtooth. 50,000 s is the size of a 5 M-row results file.
 func longRun(n, raPerS int) *analysis.Result {
 	s := &analysis.Series{StartMs: fixtureStartMs, StepMs: 1000, Codes: map[string][]float64{}}
 	grow := func() []float64 { return make([]float64, n) }
@@ -143,8 +144,14 @@ func longRun(n, raPerS int) *analysis.Result {
 	s.Codes["200"], s.Codes["429"] = grow(), grow()
 	s.RetryAfter = make([]analysis.Point, 0, n*raPerS)
 	for i := 0; i < n; i++ {
-		s.Offered[i], s.Accepted[i], s.Throttled[i] = 100, 50, 50
-		s.Codes["200"][i], s.Codes["429"][i] = 50, 50
+		// The window admits the first 30 s of each minute: per-second
+		// counts swing between 0 and 100, the hardest case to draw.
+		acc := 100.0
+		if i%60 >= 30 {
+			acc = 0
+		}
+		s.Offered[i], s.Accepted[i], s.Throttled[i] = 100, acc, 100-acc
+		s.Codes["200"][i], s.Codes["429"][i] = acc, 100-acc
 		s.Threads[i], s.InFlight[i] = 120, 5
 		s.P50[i], s.P90[i], s.P99[i] = 40+float64(i%7), 80, 150+float64(i%13)
 		for j := 0; j < raPerS; j++ {
@@ -152,7 +159,7 @@ func longRun(n, raPerS int) *analysis.Result {
 			s.RetryAfter = append(s.RetryAfter, analysis.Point{X: t, Y: math.Ceil(60 - math.Mod(t, 60))})
 		}
 	}
-	s.P99[n/3] = 5000
+	s.P99[n/3-n/3%60+10] = 5000 // in an accepting half-minute
 	r := &analysis.Result{SchemaVersion: analysis.SchemaVersion, Series: s}
 	r.Run = analysis.RunStats{StartMs: fixtureStartMs, DurationS: float64(n), Requests: 100 * n, Accepted: 50 * n, Throttled: 50 * n, Share429: 0.5}
 	r.Limit = analysis.Limit{Detected: true, Algorithm: analysis.AlgoFixedWindow, Scope: analysis.ScopeShared,

@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"jmtune/analysis"
 )
 
 // The plotters below draw reference elements across the whole data area
@@ -117,6 +119,38 @@ func (m markerPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 
 func (m markerPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return m.x, m.x, math.Inf(1), math.Inf(-1)
+}
+
+// envelopePlotter fills the band between lo and hi (same x values), in
+// pieces of maxPathPoints columns for the rasteriser's sake (see
+// maxPathPoints).
+type envelopePlotter struct {
+	lo, hi []analysis.Point
+	fill   color.Color
+}
+
+func (e envelopePlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for i := 0; i < len(e.lo)-1; i += maxPathPoints - 1 {
+		j := min(i+maxPathPoints, len(e.lo))
+		poly := make([]vg.Point, 0, 2*(j-i))
+		for k := i; k < j; k++ {
+			poly = append(poly, vg.Point{X: trX(e.hi[k].X), Y: trY(e.hi[k].Y)})
+		}
+		for k := j - 1; k >= i; k-- {
+			poly = append(poly, vg.Point{X: trX(e.lo[k].X), Y: trY(e.lo[k].Y)})
+		}
+		c.FillPolygon(e.fill, poly)
+	}
+}
+
+func (e envelopePlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for i := range e.lo {
+		xmin, xmax = math.Min(xmin, e.lo[i].X), math.Max(xmax, e.lo[i].X)
+		ymin, ymax = math.Min(ymin, e.lo[i].Y), math.Max(ymax, e.hi[i].Y)
+	}
+	return
 }
 
 // rect is the closed polygon of a rectangle.

@@ -209,6 +209,17 @@ func (pn *Panel) plot(height vg.Length, rows int) (*plot.Plot, error) {
 		}
 		p.X.Tick.Marker = integerTicker{}
 	}
+	// Bands of reduced lines under all lines.
+	for _, l := range pn.Lines {
+		if len(l.Lo) == 0 || len(l.Lo) != len(l.Hi) {
+			continue
+		}
+		fill, err := parseColour(l.Colour, 0.3)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(envelopePlotter{lo: l.Lo, hi: l.Hi, fill: fill})
+	}
 	rank = 0
 	for _, l := range pn.Lines {
 		if len(l.Points) == 0 {
@@ -218,19 +229,23 @@ func (pn *Panel) plot(height vg.Length, rows int) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		line, err := plotter.NewLine(xys(l.Points))
-		if err != nil {
-			return nil, fmt.Errorf("line %q: %w", l.Name, err)
+		for k, part := range pathChunks(l.Points) {
+			line, err := plotter.NewLine(xys(part))
+			if err != nil {
+				return nil, fmt.Errorf("line %q: %w", l.Name, err)
+			}
+			line.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.4)}
+			if l.Dashed {
+				line.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+			}
+			if l.Step {
+				line.StepStyle = plotter.PostStep
+			}
+			p.Add(line)
+			if k == 0 {
+				addLegend(l.Name, line)
+			}
 		}
-		line.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.4)}
-		if l.Dashed {
-			line.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-		}
-		if l.Step {
-			line.StepStyle = plotter.PostStep
-		}
-		p.Add(line)
-		addLegend(l.Name, line)
 	}
 	rank = 1
 	for _, s := range pn.Scatters {
@@ -305,6 +320,28 @@ func (pn *Panel) plot(height vg.Length, rows int) (*plot.Plot, error) {
 		}
 	}
 	return p, nil
+}
+
+// maxPathPoints is the most points stroked as one path. The rasteriser
+// behind vgimg keeps a list of cells per scan line and searches it for every
+// new cell, so a long path that swings across the whole plot height again
+// and again (per-second counts under a window limiter) costs time
+// quadratic in its length: 2,400 such points took minutes. Stroked in
+// pieces of this many points, the same line takes milliseconds and looks
+// the same (pieces share their end points).
+const maxPathPoints = 64
+
+// pathChunks splits a polyline into pieces of at most maxPathPoints points,
+// each starting where the previous one ended.
+func pathChunks(pts []analysis.Point) [][]analysis.Point {
+	if len(pts) <= maxPathPoints {
+		return [][]analysis.Point{pts}
+	}
+	var out [][]analysis.Point
+	for i := 0; i < len(pts)-1; i += maxPathPoints - 1 {
+		out = append(out, pts[i:min(i+maxPathPoints, len(pts))])
+	}
+	return out
 }
 
 func finiteOr(v, def float64) float64 {

@@ -141,3 +141,24 @@ func BenchmarkChartsLongRun(b *testing.B) {
 		}
 	}
 }
+
+func TestPathChunks(t *testing.T) {
+	pts := noisySeries(200)
+	parts := pathChunks(pts)
+	n := 0
+	for i, p := range parts {
+		if len(p) > maxPathPoints || len(p) < 2 {
+			t.Errorf("piece %d has %d points", i, len(p))
+		}
+		if i > 0 && p[0] != parts[i-1][len(parts[i-1])-1] {
+			t.Errorf("piece %d does not start where piece %d ends", i, i-1)
+		}
+		n += len(p) - 1
+	}
+	if n != len(pts)-1 {
+		t.Errorf("pieces cover %d segments, want %d", n, len(pts)-1)
+	}
+	if got := pathChunks(pts[:10]); len(got) != 1 || len(got[0]) != 10 {
+		t.Errorf("a short line was split")
+	}
+}
