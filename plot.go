@@ -32,8 +32,10 @@ charts of the run after tuning plus before/after overlays:
                       each run from its own start
 
 The after run's own charts are named after-throughput.png and so on. Time
-axes count from the start of each run. Long runs are drawn from at most two
-points per pixel column (the column's minimum and maximum), so peaks stay.
+axes count from the start of each run. A run with more seconds than the chart
+has pixel columns is drawn as one mean per column over a band from the
+column's minimum to its maximum, so that a one-second peak in a day-long run
+still shows (under a fixed-window limit the columns are whole windows).
 
   jmtune plot -l before.jtl -o charts
   jmtune plot -l before.jtl --after after.jtl -o charts --format png
@@ -47,7 +49,7 @@ others. Every file is written to a temporary name and renamed into place.`
 // output: -l, --after, --predicted, -o, --force, --format, --width, --height.
 func runFlags(defaultFormats ...string) []cli.Flag {
 	flags := []cli.Flag{
-		&cli.StringSliceFlag{Name: "results", Aliases: []string{"l"}, Usage: "JTL `FILE` of the run (before tuning); repeat for the files of one distributed run"},
+		&cli.StringSliceFlag{Name: "results", Aliases: []string{"l", "logfile"}, Usage: "JTL `FILE` of the run (before tuning; CSV or XML, - for standard input); repeat for the files of one distributed run"},
 		&cli.StringSliceFlag{Name: "after", Usage: "JTL `FILE` of the run after tuning; repeat like -l"},
 		&cli.StringFlag{Name: "predicted", Usage: "the predicted after side: a simulated JTL `FILE`, or an analysis JSON with series (jmtune analyze --format json --series)"},
 		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output `DIR` (created when missing)"},
