@@ -139,6 +139,8 @@ func (d *csvDecoder) detect() error {
 			}
 			if l.guessed {
 				d.warn(Warning{File: d.name, Msg: fmt.Sprintf("no header line; assumed %s from the column count and the first rows (columns %s); if that is wrong, pass the properties of the run (-p jmeter.properties, -q FILE, -J KEY=VALUE)", strings.TrimPrefix(l.desc, "guessed: "), strings.Join(d.fmt.Columns, string(dl)))})
+			} else {
+				d.warn(Warning{File: d.name, Msg: fmt.Sprintf("no header line; columns from the %s (%s)", l.desc, strings.Join(d.fmt.Columns, string(dl)))})
 			}
 			return d.setTimestampFormat(true)
 		}
