@@ -25,8 +25,9 @@ type csvDecoder struct {
 	buf      []byte
 	pos, end int // unread data is buf[pos:end]
 	eof      bool
-	line     int // line number of buf[pos]
-	recStart int // offset in buf of the record being converted
+	crOnly   bool // the input ends lines with CR alone
+	line     int  // line number of buf[pos]
+	recStart int  // offset in buf of the record being converted
 	recTerm  bool
 
 	delim   byte
@@ -114,6 +115,12 @@ func newCSVDecoder(in io.Reader, name string, opts Options, warn warnFunc) (deco
 	if bytes.HasPrefix(d.buf[d.pos:d.end], []byte("\ufeff")) {
 		d.pos += 3
 	}
+	// Old Mac line ends (CR alone), which JMeter's reader accepts: read
+	// every CR as LF.
+	if head := d.buf[d.pos:d.end]; bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
+		d.crOnly = true
+		crToLF(head)
+	}
 	if err := d.detect(); err != nil {
 		return nil, err
 	}
@@ -146,6 +153,9 @@ func (d *csvDecoder) fill() error {
 	}
 	for {
 		n, err := d.in.Read(d.buf[d.end:])
+		if d.crOnly {
+			crToLF(d.buf[d.end : d.end+n])
+		}
 		d.end += n
 		if err == io.EOF {
 			d.eof = true
@@ -157,6 +167,18 @@ func (d *csvDecoder) fill() error {
 		if n > 0 {
 			return nil
 		}
+	}
+}
+
+// crToLF replaces every CR in b with LF.
+func crToLF(b []byte) {
+	for {
+		i := bytes.IndexByte(b, '\r')
+		if i < 0 {
+			return
+		}
+		b[i] = '\n'
+		b = b[i+1:]
 	}
 }
 
