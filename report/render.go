@@ -307,6 +307,9 @@ func (pn *Panel) plot(height vg.Length, rows int) (*plot.Plot, error) {
 		p.Y.Min = 0
 		p.Y.Max = math.Max(finiteOr(p.Y.Max, 1), 1)
 	}
+	if len(pn.Bars) > 0 {
+		p.Y.Max *= 1.05 // the tallest bar does not touch the frame
+	}
 	// Headroom above the data for the legend, which is drawn inside the
 	// plot area at the top: scale the y axis so that the legend's share of
 	// the data area's height stays empty.
