@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"jmtune/analysis"
-	"jmtune/internal/hist"
 	"jmtune/jtl"
 	"jmtune/report"
 )
@@ -203,20 +202,15 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	if res == nil {
 		return nil, fmt.Errorf("analysing %s: no result", strings.Join(files, ", "))
 	}
-	if res.Run.ResponseP95S == 0 && tap.elapsed.Count() > 0 {
-		res.Run.ResponseP95S = tap.elapsed.Quantile(0.95) / 1000
-	}
 	return res, nil
 }
 
-// tapSource passes samples through to Analyze while counting them for the
-// progress line and recording the elapsed time of successful top-level
-// samples: the p95 of the report's table when the analysis gives none.
+// tapSource passes samples through to Analyze, counting them for the
+// progress line.
 type tapSource struct {
 	jtl.Source
-	prog    *progressLine
-	n       int64
-	elapsed hist.Histogram
+	prog *progressLine
+	n    int64
 }
 
 // Scan implements jtl.Source.
@@ -225,13 +219,7 @@ func (p *tapSource) Scan() bool {
 	if p.n&0xffff == 0 && p.prog != nil {
 		p.prog.update(p.n)
 	}
-	if !p.Source.Scan() {
-		return false
-	}
-	if s := p.Source.Sample(); s.Success && !s.Transaction && !s.SubResult {
-		p.elapsed.Add(float64(s.Elapsed))
-	}
-	return true
+	return p.Source.Scan()
 }
 
 // isJSONFile reports whether name starts like a JSON object (an analysis
