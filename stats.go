@@ -622,7 +622,14 @@ func writeStatsText(w io.Writer, out *statsOutput) error {
 			t.EndMs = max(t.EndMs, r.EndMs)
 		}
 	}
-	fmt.Fprintf(w, "%s: %d rows", strings.Join(out.Inputs, ", "), out.RowsRead)
+	names := make([]string, len(out.Inputs))
+	for i, in := range out.Inputs {
+		names[i] = in
+		if in == "-" {
+			names[i] = "<stdin>"
+		}
+	}
+	fmt.Fprintf(w, "%s: %d rows", strings.Join(names, ", "), out.RowsRead)
 	if out.Filter != nil {
 		fmt.Fprintf(w, ", %d kept by %s", out.Rows, out.Filter.String())
 	}

@@ -72,6 +72,7 @@ func TestStatsGolden(t *testing.T) {
 		{"agents-filter-json", []string{"-f", "json", "--label", "token", "--from", "1718000003000", "--to", "2024-06-10T06:13:27Z", "testdata/stats/agents.csv"}},
 		{"statistical", []string{"testdata/stats/statistical.csv"}},
 		{"agents-xml", []string{"testdata/stats/agents.xml"}},
+		{"two-files", []string{"testdata/stats/agents.csv", "testdata/stats/statistical.csv"}},
 		{"bad", []string{"testdata/stats/bad.csv"}},
 		{"bad-json", []string{"--format", "json", "testdata/stats/bad.csv"}},
 	}
