@@ -487,7 +487,7 @@ func TestHeaderlessWithProperties(t *testing.T) {
 	}
 	samples, r := readAll(t, path, Options{Props: props})
 	f := r.Format()
-	if strings.Join(f.Columns, ",")+"\n" != header || !strings.Contains(f.Layout, "JMeter 2.13 defaults") || !strings.Contains(f.Layout, "url (testdata/props/run.properties)") {
+	if strings.Join(f.Columns, ",")+"\n" != header || !strings.Contains(f.Layout, "JMeter 2.13 defaults") || !strings.Contains(f.Layout, "url from testdata/props/run.properties") {
 		t.Errorf("layout %q columns %q", f.Layout, f.Columns)
 	}
 	if len(samples) != 2 || samples[1].URL != "http://127.0.0.1:38661/api/v2/scripts/7" || samples[1].Connect != 0 {

@@ -149,10 +149,10 @@ func (p *Properties) SaveConfig(version string) SaveConfig {
 		}
 	}
 	c := SaveConfig{Fields: d.fields, Header: d.header, Delimiter: ',', TimestampFormat: "ms", Version: d.version}
-	var used []string
+	used := map[string][]string{} // source -> keys
 	use := func(key string) {
 		if src := p.Source(key); src != "" {
-			used = append(used, strings.TrimPrefix(key, savePrefix)+" ("+src+")")
+			used[src] = append(used[src], strings.TrimPrefix(key, savePrefix))
 		}
 	}
 	for _, k := range saveKeys {
@@ -195,10 +195,20 @@ func (p *Properties) SaveConfig(version string) SaveConfig {
 			}
 		}
 	}
-	sort.Strings(used)
 	why := "JMeter " + d.version + " defaults"
-	if len(used) > 0 {
-		why += " with " + strings.Join(used, ", ")
+	var srcs []string
+	for src := range used {
+		srcs = append(srcs, src)
+	}
+	sort.Strings(srcs)
+	for i, src := range srcs {
+		keys := used[src]
+		sort.Strings(keys)
+		sep := ", "
+		if i == 0 {
+			sep = " with "
+		}
+		why += sep + strings.Join(keys, ", ") + " from " + src
 	}
 	c.Why = why
 	return c

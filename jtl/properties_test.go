@@ -168,7 +168,7 @@ func TestSaveConfigVersionFromFile(t *testing.T) {
 	// The 2.13 file's user.properties turns url on: the Why names it.
 	p, _ := LoadProperties(PropertyFiles{JMeterProperties: "testdata/props/v213/jmeter.properties"})
 	cfg := p.SaveConfig("")
-	if !strings.Contains(cfg.Why, "url (testdata/props/v213/user.properties)") || !strings.Contains(cfg.Why, "JMeter 2.13 defaults") {
+	if !strings.Contains(cfg.Why, "url from testdata/props/v213/user.properties") || !strings.Contains(cfg.Why, "JMeter 2.13 defaults") {
 		t.Errorf("Why = %q", cfg.Why)
 	}
 }

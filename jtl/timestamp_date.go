@@ -309,6 +309,9 @@ func fallbackLayouts() []*dateLayout {
 // localZoneName describes the local time zone for messages.
 func localZoneName() string {
 	name, off := time.Now().Zone()
+	if off == 0 && (name == "UTC" || name == "GMT") {
+		return name
+	}
 	return fmt.Sprintf("%s, UTC%+03d:%02d", name, off/3600, (off%3600)/60*sign(off))
 }
 
