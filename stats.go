@@ -381,17 +381,10 @@ func (d *filterDesc) String() string {
 
 // ---- Progress ----------------------------------------------------------------
 
-// progressReporter is what a jtl.Source offers when it can tell how far it
-// has read (feature-detected: not every Source does).
-type progressReporter interface {
-	BytesRead() int64
-	Size() int64 // total input bytes, or <= 0 when unknown (standard input)
-}
-
 // progressLine draws a one-line progress indicator on a terminal.
 type progressLine struct {
 	w     io.Writer
-	p     progressReporter
+	p     jtl.Progress
 	cmd   string
 	begin time.Time
 	last  time.Time
@@ -405,7 +398,7 @@ const progressMinSize = 64 << 20
 // stderr is not a terminal, src cannot report progress, or the input is
 // small.
 func newProgressLine(src jtl.Source, stderr io.Writer, cmd string) *progressLine {
-	p, ok := src.(progressReporter)
+	p, ok := src.(jtl.Progress) // feature-detected: not every Source can tell
 	if !ok || p.Size() < progressMinSize || !isTerminal(stderr) {
 		return nil
 	}
