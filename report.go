@@ -2,9 +2,14 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"jmtune/analysis"
+	"jmtune/internal/sim"
+	"jmtune/jmx"
 	"jmtune/report"
 )
 
@@ -21,16 +26,21 @@ tuning, into DIR:
   summary.json  the same as data (keys documented in the README)
   *.png         the charts of jmtune plot (with --format svg also as SVG)
 
-The after side is the run given with --after (measured), or the prediction
-given with --predicted: a JTL file written by a simulation of the tuned plan,
-or an analysis JSON with series. A prediction is labelled "predicted"
-everywhere (titles, legends, table headers, the verdict and a banner). -t
-names the tuned plan the prediction is for; it is shown in the report.
-Without --after or --predicted the report shows the one run.
+The after side is, in this order:
+  --after FILE      a measured run after tuning;
+  --predicted FILE  a prediction: a JTL file written by jmtune simulate, or an
+                    analysis JSON with series (-t then only names the plan);
+  -t tuned.jmx      the tuned plan, played in the simulator against the limit
+                    found in the -l run (as jmtune simulate does, seed 1;
+                    ${__P(name)} from -q files and -J);
+and without any of them the report shows the one run. A prediction is
+labelled "predicted" everywhere: titles, legends, table headers, the verdict
+and a banner.
 
   jmtune report -l before.jtl -o report
   jmtune report -l before.jtl --after after.jtl -o report
-  jmtune report -l before.jtl --predicted simulated.jtl -t tuned.jmx -o report
+  jmtune report -l before.jtl -t tuned.jmx -q tuned.jmx.user.properties -o report
+  jmtune report -l before.jtl --predicted predicted.jtl -t tuned.jmx -o report
 
 DIR is created when missing. An existing DIR must be empty unless --force is
 given; --force replaces only the files this command writes and keeps all
@@ -39,11 +49,11 @@ others. Every file is written to a temporary name and renamed into place.`
 // reportCommand returns the "report" command.
 func reportCommand() *cli.Command {
 	flags := append(runFlags(report.FormatPNG),
-		&cli.StringFlag{Name: "plan", Aliases: []string{"t"}, Usage: "the tuned plan `FILE` (JMX) the predicted after side is for"})
+		&cli.StringFlag{Name: "plan", Aliases: []string{"t"}, Usage: "the tuned plan `FILE` (JMX): without --after or --predicted it is simulated against the -l run's limit and shown as the predicted after side"})
 	return &cli.Command{
 		Name:        "report",
 		Usage:       "write a self-contained before/after report (index.html, report.md, summary.json, charts)",
-		UsageText:   "jmtune report -l before.jtl [--after after.jtl | --predicted predicted.json] [-t plan.jmx] -o DIR [--force]",
+		UsageText:   "jmtune report -l before.jtl [--after after.jtl | -t tuned.jmx | --predicted predicted.jtl] -o DIR [--force]",
 		Description: reportDescription,
 		Flags:       flags,
 		Action: func(c *cli.Context) error {
@@ -52,8 +62,18 @@ func reportCommand() *cli.Command {
 				return err
 			}
 			opt.Plan = c.String("plan")
-			if opt.Plan != "" && (runs.after == nil || !runs.after.Predicted) {
-				fmt.Fprintf(c.App.ErrWriter, "jmtune report: note: -t %s is shown only with a predicted after side (--predicted FILE)\n", opt.Plan)
+			switch {
+			case opt.Plan == "":
+			case runs.after == nil:
+				res, err := predictPlan(c, opt.Plan, runs.before.Result)
+				if err != nil {
+					return err
+				}
+				runs.before.Name = "before"
+				runs.after = &report.Run{Name: "predicted", Result: res, Predicted: true}
+				runs.inputs = append(runs.inputs, opt.Plan)
+			case !runs.after.Predicted:
+				fmt.Fprintf(c.App.ErrWriter, "jmtune report: note: -t %s is not simulated: the measured --after run is the after side\n", opt.Plan)
 				opt.Plan = ""
 			}
 			dir, err := openOutDir(c, runs)
@@ -73,4 +93,46 @@ func reportCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// predictSeed is the simulator seed of report -t: the same inputs give the
+// same prediction.
+const predictSeed = 1
+
+// predictPlan plays plan in the simulator against the limit of the before
+// run's analysis (as jmtune simulate does) and analyses the simulated
+// samples: the predicted after side. ${__P(name)} in the plan take their
+// values from -q files and -J.
+func predictPlan(c *cli.Context, plan string, before *analysis.Result) (*analysis.Result, error) {
+	props := map[string]string{}
+	for _, f := range c.StringSlice("addprop") {
+		if err := readPropsFile(f, props); err != nil {
+			return nil, err
+		}
+	}
+	for _, kv := range c.StringSlice("jmeter-property") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(k) != "" {
+			props[strings.TrimSpace(k)] = v
+		}
+	}
+	p, err := jmx.Load(plan)
+	if err != nil {
+		return nil, err
+	}
+	cfg, notes, err := planToSim(p, before, simOptions{Props: props, Seed: predictSeed})
+	if err != nil {
+		return nil, fmt.Errorf("predicting %s: %w", plan, err)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(c.App.ErrWriter, "jmtune report: note: %s\n", n)
+	}
+	run, err := sim.Simulate(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("predicting %s: %w", plan, err)
+	}
+	res, err := analysis.Analyze(run.Source(filepath.Base(plan)+" (simulated)"), analysis.Config{Series: true, Tool: "jmtune " + version})
+	if err != nil {
+		return nil, fmt.Errorf("analysing the prediction of %s: %w", plan, err)
+	}
+	return res, nil
 }

@@ -109,13 +109,39 @@ func TestReportPredictedNotAnalysis(t *testing.T) {
 	}
 }
 
-func TestReportPlanWithoutPrediction(t *testing.T) {
+// TestReportSimulatesPlan: with -t and no after run, the plan is played in
+// the simulator against the limit found in the -l run. Played back, the
+// scenario's own plan (same threads, ramp-up and think time from its
+// run.properties) must be throttled about as often as the real run was
+// (48.4 %, ../shared/scenarios/README.md), and the side says "predicted".
+func TestReportSimulatesPlan(t *testing.T) {
 	dir := t.TempDir()
-	_, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "-t", "tuned.jmx", "-o", dir, "--force")
-	if code != 0 || !strings.Contains(stderr, "only with a predicted after side") {
+	plan := scenarioFile(t, scenarioP1, "plan.jmx")
+	_, stderr, code := runCLI("report", "-l", scenarioFile(t, scenarioP1, "results.csv"), "-t", plan,
+		"-q", scenarioFile(t, scenarioP1, "run.properties"), "-o", dir, "--force")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, dir)
+	if s.After == nil || !s.After.Predicted || s.Plan != plan {
+		t.Fatalf("after %+v, plan %q: want a prediction of %s", s.After, s.Plan, plan)
+	}
+	if math.Abs(s.After.ThrottledShare-0.484) > 0.1 {
+		t.Errorf("predicted throttled share %.3f, want within 0.1 of the real run's 0.484", s.After.ThrottledShare)
+	}
+	if math.Abs(s.After.DurationS-90) > 5 {
+		t.Errorf("predicted run of %.0f s, want about the plan's 90 s", s.After.DurationS)
+	}
+}
+
+func TestReportPlanWithMeasuredAfter(t *testing.T) {
+	dir := t.TempDir()
+	in := scenarioFile(t, scenarioP1, "results.csv")
+	_, stderr, code := runCLI("report", "-l", in, "--after", in, "-t", "tuned.jmx", "-o", dir)
+	if code != 0 || !strings.Contains(stderr, "not simulated") {
 		t.Errorf("exit %d, stderr %q; want success and a note", code, stderr)
 	}
-	if s := readSummary(t, dir); s.Plan != "" {
-		t.Errorf("plan %q shown without a prediction", s.Plan)
+	if s := readSummary(t, dir); s.Plan != "" || s.After == nil || s.After.Predicted {
+		t.Errorf("plan %q after %+v: want the measured after run", s.Plan, s.After)
 	}
 }

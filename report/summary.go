@@ -148,12 +148,12 @@ func comparison(before Side, after *Side) []Row {
 					row.ChangePct = ptrTo(d / math.Abs(*row.Before) * 100)
 				}
 				switch {
+				case d == 0:
+					row.ChangeText = "±0"
 				case m.pp:
 					row.ChangeText = signed(d, 1) + " pp"
 				case row.ChangePct != nil:
 					row.ChangeText = signed(*row.ChangePct, 0) + "%"
-				case d == 0:
-					row.ChangeText = "±0"
 				default:
 					row.ChangeText = "+" + m.format(d)
 				}
