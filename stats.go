@@ -676,8 +676,12 @@ func writeStatsText(w io.Writer, out *statsOutput) error {
 		if r.Samples == 0 {
 			row = append(row, tp, "-", "-", "-", "-", "-", "-", "-", "-", "-")
 		} else {
+			sent := fmt.Sprintf("%.2f", r.SentKBPerS)
+			if r.NoSentBytes {
+				sent = "-" // not in the file (JMeter before 3.1)
+			}
 			row = append(row, tp, fmt.Sprintf("%.1f", r.MeanMs), ms(r.MinMs), ms(r.P50Ms), ms(r.P90Ms),
-				ms(r.P95Ms), ms(r.P99Ms), ms(r.MaxMs), fmt.Sprintf("%.2f", r.ReceivedKBPerS), fmt.Sprintf("%.2f", r.SentKBPerS))
+				ms(r.P95Ms), ms(r.P99Ms), ms(r.MaxMs), fmt.Sprintf("%.2f", r.ReceivedKBPerS), sent)
 		}
 		cells = append(cells, row)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"jmtune/analysis"
+	"jmtune/internal/testenv"
 	"jmtune/jtl"
 )
 
@@ -471,4 +472,82 @@ func TestProgressLine(t *testing.T) {
 	}
 	var nilLine *progressLine
 	nilLine.done() // no progress line: a no-op
+}
+
+// TestStatsOnScenarios runs stats on the real JMeter 2.13 runs in
+// ../shared/scenarios: the counts must match what expected.json observed,
+// and the CSV and XML results of the same run must give the same report.
+func TestStatsOnScenarios(t *testing.T) {
+	dir := filepath.Join(testenv.Shared(t), "scenarios")
+	paths, err := filepath.Glob(filepath.Join(dir, "*", "expected.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no scenarios in %s", dir)
+	}
+	for _, p := range paths {
+		scen := filepath.Dir(p)
+		t.Run(filepath.Base(scen), func(t *testing.T) {
+			var exp struct {
+				Observed struct {
+					Rows      int64 `json:"rows"`
+					GetRows   int64 `json:"get_rows"`
+					Throttled int64 `json:"throttled"`
+				} `json:"observed"`
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &exp); err != nil {
+				t.Fatal(err)
+			}
+			report := func(file string) statsOutput {
+				t.Helper()
+				stdout, stderr, code := runCLI("stats", "-f", "json", filepath.Join(scen, file))
+				if code != 0 {
+					t.Fatalf("%s: exit %d: %s", file, code, stderr)
+				}
+				var out statsOutput
+				if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			csvOut := report("results.csv")
+			xmlName := "results.xml"
+			if _, err := os.Stat(filepath.Join(scen, xmlName)); err != nil {
+				xmlName += ".gz"
+			}
+			xmlOut := report(xmlName)
+			for _, out := range []statsOutput{csvOut, xmlOut} {
+				if out.Total.Samples != exp.Observed.Rows || out.Total.Code("429") != exp.Observed.Throttled {
+					t.Errorf("%s: total %d samples, %d 429s; observed %d, %d", out.Inputs[0],
+						out.Total.Samples, out.Total.Code("429"), exp.Observed.Rows, exp.Observed.Throttled)
+				}
+				var get int64
+				for _, r := range out.Labels {
+					if strings.HasPrefix(r.Label, "GET ") {
+						get += r.Samples
+					}
+				}
+				if get != exp.Observed.GetRows {
+					t.Errorf("%s: %d GET samples, observed %d", out.Inputs[0], get, exp.Observed.GetRows)
+				}
+			}
+			// Same run, two formats: every number must agree.
+			if len(csvOut.Labels) != len(xmlOut.Labels) {
+				t.Fatalf("CSV has %d labels, XML %d", len(csvOut.Labels), len(xmlOut.Labels))
+			}
+			rows := append(append([]analysis.AggregateRow(nil), csvOut.Labels...), csvOut.Total)
+			xrows := append(append([]analysis.AggregateRow(nil), xmlOut.Labels...), xmlOut.Total)
+			for i := range rows {
+				c, x := rows[i], xrows[i]
+				c.Hist, x.Hist = nil, nil
+				cj, _ := json.Marshal(c)
+				xj, _ := json.Marshal(x)
+				if string(cj) != string(xj) {
+					t.Errorf("CSV and XML reports differ:\n%s\n%s", cj, xj)
+				}
+			}
+		})
+	}
 }

@@ -115,6 +115,7 @@ type accum struct {
 	hasTime  bool
 	bytes    int64
 	sent     int64
+	hasSent  bool        // some row carried sentBytes (JMeter 2.13 files do not)
 	codes    []codeCount // in order of first appearance
 	lastCode int         // index in codes of the previous row's code
 	hist     hist.Histogram
@@ -171,6 +172,9 @@ func (c *accum) add(s *jtl.Sample, n, errs int64) {
 	c.errors += errs
 	c.bytes += s.Bytes
 	c.sent += s.SentBytes
+	if s.Has&jtl.FieldSentBytes != 0 {
+		c.hasSent = true
+	}
 	if s.Has&jtl.FieldTimestamp != 0 {
 		start, end := s.Start, s.Start+s.Elapsed
 		if !c.hasTime {
@@ -219,6 +223,7 @@ func (c *accum) merge(o *accum) {
 	c.sumSq += o.sumSq
 	c.bytes += o.bytes
 	c.sent += o.sent
+	c.hasSent = c.hasSent || o.hasSent
 	if o.hasTime {
 		if !c.hasTime {
 			c.first, c.end, c.hasTime = o.first, o.end, true
@@ -295,6 +300,9 @@ type AggregateRow struct {
 	SentBytes      int64   `json:"sent_bytes"`
 	ReceivedKBPerS float64 `json:"received_kb_per_s"`
 	SentKBPerS     float64 `json:"sent_kb_per_s"`
+	// NoSentBytes is true when no row carried sentBytes (JMeter before
+	// 3.1 did not write it): SentBytes is then unknown, not 0.
+	NoSentBytes bool `json:"-"`
 
 	// Hist is the elapsed-time distribution (ms per sample), for other
 	// percentiles or a chart. It is a copy: later Adds do not change it.
@@ -392,6 +400,7 @@ func (c *accum) row(label string) AggregateRow {
 		Codes:         make(CodeCounts, 0, len(c.codes)),
 		ReceivedBytes: c.bytes,
 		SentBytes:     c.sent,
+		NoSentBytes:   !c.hasSent,
 		Hist:          h,
 	}
 	for _, cc := range c.codes {

@@ -242,3 +242,18 @@ func TestCodeCountsJSON(t *testing.T) {
 		t.Errorf("round trip: %v", back)
 	}
 }
+
+func TestAggregateSentBytesUnknown(t *testing.T) {
+	a := NewAggregate()
+	s := sample("get", 0, 10, "200", true)
+	s.Has &^= jtl.FieldSentBytes // a JMeter 2.13 file
+	s.SentBytes = 0
+	a.Add(s)
+	if r := a.Result(); !r.Labels[0].NoSentBytes || !r.Total.NoSentBytes {
+		t.Error("rows without sentBytes must leave it unknown")
+	}
+	a.Add(sample("get", 10, 10, "200", true))
+	if r := a.Result(); r.Labels[0].NoSentBytes || r.Total.NoSentBytes {
+		t.Error("one row with sentBytes makes it known")
+	}
+}
