@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"jmtune/internal/jtlgen"
+	"jmtune/jtl"
 )
 
 // Benchmarks of jmtune stats end to end (CLI, reader, Aggregate, output) on
@@ -91,6 +92,29 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkReadOnly1M scans the same file without aggregating: the
+// reader's share of BenchmarkStats1M.
+func BenchmarkReadOnly1M(b *testing.B) {
+	path, size := benchFile(b, 1_000_000)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		src, err := jtl.Open([]string{path}, jtl.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for src.Scan() {
+		}
+		if err := src.Err(); err != nil {
+			b.Fatal(err)
+		}
+		src.Close()
+	}
+	b.ReportMetric(1e6*float64(b.N)/(cpuTime()-cpu0).Seconds(), "rows/CPU-s")
 }
 
 func BenchmarkStats1M(b *testing.B)     { benchmarkStats(b, 1_000_000, "text") }
