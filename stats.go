@@ -169,11 +169,12 @@ func statsWarnings(src jtl.Source, f *sampleFilter, read, kept int64) []string {
 // ---- Filter flags (shared with analyze) ------------------------------------
 
 // filterFlags are the flags that choose which samples a command looks at:
-// --label REGEX, --from and --to. Commands that use them build a
+// --label REGEX, --from and --to. --label has no -l alias: to JMeter users
+// (and jmtune check) -l names the results file. Commands that use them build a
 // sampleFilter with newSampleFilter.
 func filterFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "label", Aliases: []string{"l"}, Usage: "keep only samples whose label matches the regular expression `REGEX` (Go syntax, unanchored)"},
+		&cli.StringFlag{Name: "label", Usage: "keep only samples whose label matches the regular expression `REGEX` (Go syntax, unanchored)"},
 		&cli.StringFlag{Name: "from", Usage: "keep samples that start at or after `TIME`: an offset from the run start (30s, 2m, 1h30m), an RFC 3339 time (2024-06-10T08:00:00Z) or epoch milliseconds"},
 		&cli.StringFlag{Name: "to", Usage: "keep samples that start before `TIME` (same forms as --from)"},
 	}
