@@ -254,3 +254,25 @@ func absDiff(a, b uint8) int {
 	}
 	return int(b - a)
 }
+
+// FuzzMdText: whatever the text, it cannot open an HTML tag, break a table
+// row or a line, or start a block.
+func FuzzMdText(f *testing.F) {
+	for _, s := range []string{evilLabel, "a|b\nc", "# x", "1. y", "- z", "[l](u)", "&amp;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := mdText(s)
+		if strings.ContainsAny(got, "<>\n\r") {
+			t.Fatalf("mdText(%q) = %q holds <, > or a line break", s, got)
+		}
+		for i := 0; i < len(got); i++ {
+			if got[i] == '|' && (i == 0 || got[i-1] != '\\') {
+				t.Fatalf("mdText(%q) = %q holds an unescaped |", s, got)
+			}
+		}
+		if len(got) > 0 && strings.ContainsRune("#-+=>*", rune(got[0])) {
+			t.Fatalf("mdText(%q) = %q starts a block", s, got)
+		}
+	})
+}
