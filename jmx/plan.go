@@ -28,10 +28,7 @@ package jmx
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -52,8 +49,16 @@ type Plan struct {
 	src    []byte
 	bom    int // length of a UTF-8 byte-order mark before the first token
 	elems  map[*etree.Element]*origElem
-	others map[etree.Token]*origTok
-	docKid []etree.Token // the document's original top-level tokens
+	texts  map[*etree.CharData]*origTok
+	others map[etree.Token]*origTok // comments, processing instructions, directives
+	docKid []etree.Token            // the document's original top-level tokens
+
+	// Slabs and arenas for the records of the original nodes (fewer, larger
+	// allocations for plans of thousands of elements).
+	elemSlab []origElem
+	tokSlab  []origTok
+	kidArena []etree.Token
+	attArena []etree.Attr
 
 	nl   string // line end of the file: "\n" or "\r\n"
 	unit string // one level of indentation in the file
@@ -64,8 +69,9 @@ type Plan struct {
 // origElem is where an element was in the original bytes and what it looked
 // like there.
 type origElem struct {
-	start, startEnd int // the start tag: src[start:startEnd]
-	endStart, end   int // the end tag: src[endStart:end] (empty when self-closing)
+	parent          *etree.Element // the element's parent in the file
+	start, startEnd int            // the start tag: src[start:startEnd]
+	endStart, end   int            // the end tag: src[endStart:end] (empty when self-closing)
 	selfClosing     bool
 	space, tag      string
 	attrs           []etree.Attr
@@ -116,8 +122,9 @@ func Parse(name string, data []byte) (*Plan, error) {
 		File:   name,
 		Doc:    etree.NewDocument(),
 		src:    data,
-		elems:  make(map[*etree.Element]*origElem, len(data)/60),
-		others: make(map[etree.Token]*origTok, len(data)/60),
+		elems:  make(map[*etree.Element]*origElem, len(data)/80),
+		texts:  make(map[*etree.CharData]*origTok, len(data)/60),
+		others: make(map[etree.Token]*origTok),
 	}
 	if bytes.HasPrefix(data, utf8BOM) {
 		p.bom = len(utf8BOM)
@@ -136,122 +143,148 @@ type openElem struct {
 }
 
 func (p *Plan) parse() error {
-	body := p.src[p.bom:]
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = true
-	d.CharsetReader = func(charset string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(charset) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return r, nil
-		}
-		return nil, fmt.Errorf("encoding %q is not supported (JMeter writes UTF-8)", charset)
-	}
+	sc := &scanner{src: p.src, pos: p.bom}
 	docEl := &p.Doc.Element
 	stack := []openElem{{e: docEl}}
 	var root *etree.Element
 	rootEnd := -1
 	for {
-		start := int(d.InputOffset()) + p.bom
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return p.decodeError(err, d, stack)
-		}
-		end := int(d.InputOffset()) + p.bom
-		top := stack[len(stack)-1]
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if top.e == docEl && root != nil {
-				return p.errorAt(start, fmt.Sprintf("a second root element <%s> after </%s> (closed at line %d): the file holds more than one XML document or trailing content; keep a single <%s> document",
-					qname(t.Name), root.FullTag(), p.lineOf(rootEnd), RootTag))
+		switch sc.next() {
+		case tokEOF:
+			if len(stack) > 1 {
+				top := stack[len(stack)-1]
+				return p.errorAt(len(p.src), fmt.Sprintf("the file ends inside <%s> opened at line %d: the plan is truncated", top.e.FullTag(), p.lineOf(top.o.start)))
 			}
-			e := etree.NewElement(qname(t.Name))
-			for i, a := range t.Attr {
-				for _, b := range t.Attr[:i] {
-					if a.Name == b.Name {
-						return p.errorAt(start, fmt.Sprintf("attribute %q appears twice in <%s>", qname(a.Name), qname(t.Name)))
-					}
-				}
-				e.CreateAttr(qname(a.Name), a.Value)
+			if root == nil {
+				return &SyntaxError{File: p.File, Line: 1, Msg: "no XML element found: not a JMeter test plan"}
+			}
+			if root.Tag != RootTag || root.Space != "" {
+				return p.errorAt(p.elems[root].start, fmt.Sprintf("the root element is <%s>, not <%s>: not a JMeter test plan", root.FullTag(), RootTag))
+			}
+			return nil
+		case tokError:
+			return p.errorAt(sc.errAt, "malformed XML: "+sc.err)
+		case tokStart:
+			top := stack[len(stack)-1]
+			if top.e == docEl && root != nil {
+				return p.errorAt(sc.start, fmt.Sprintf("a second root element <%s> after </%s> (closed at line %d): the file holds more than one XML document or trailing content; keep a single <%s> document",
+					sc.name, root.FullTag(), p.lineOf(rootEnd), RootTag))
+			}
+			sc.sawElement = true
+			e := etree.NewElement(sc.name)
+			for _, a := range sc.attrs {
+				e.CreateAttr(a.name, a.value)
 			}
 			top.e.AddChild(e)
-			o := &origElem{start: start, startEnd: end, space: e.Space, tag: e.Tag,
-				selfClosing: end-start >= 2 && p.src[end-2] == '/'}
+			o := p.newElem()
+			*o = origElem{parent: top.e, start: sc.start, startEnd: sc.pos, space: e.Space, tag: e.Tag, selfClosing: sc.selfClose}
 			p.elems[e] = o
 			if top.e == docEl {
 				root = e
 			}
+			if sc.selfClose {
+				o.endStart, o.end = sc.pos, sc.pos
+				o.attrs = p.keepAttrs(e.Attr)
+				if top.e == docEl {
+					rootEnd = sc.start
+				}
+				continue
+			}
 			stack = append(stack, openElem{e: e, o: o})
-		case xml.EndElement:
+		case tokEnd:
+			top := stack[len(stack)-1]
 			if top.e == docEl {
-				return p.errorAt(start, fmt.Sprintf("end tag </%s> without a start tag", qname(t.Name)))
+				return p.errorAt(sc.start, fmt.Sprintf("end tag </%s> without a start tag", sc.name))
 			}
-			if name := qname(t.Name); name != top.e.FullTag() {
-				return p.errorAt(start, fmt.Sprintf("end tag </%s> does not match <%s> opened at line %d", name, top.e.FullTag(), p.lineOf(top.o.start)))
+			if sc.name != top.e.FullTag() {
+				return p.errorAt(sc.start, fmt.Sprintf("end tag </%s> does not match <%s> opened at line %d", sc.name, top.e.FullTag(), p.lineOf(top.o.start)))
 			}
-			top.o.endStart, top.o.end = start, end
-			if top.o.selfClosing {
-				top.o.endStart, top.o.end = top.o.startEnd, top.o.startEnd
-			}
-			top.o.attrs = append([]etree.Attr(nil), top.e.Attr...)
-			top.o.kids = append([]etree.Token(nil), top.e.Child...)
+			top.o.endStart, top.o.end = sc.start, sc.pos
+			top.o.attrs = p.keepAttrs(top.e.Attr)
+			top.o.kids = p.keepKids(top.e.Child)
 			stack = stack[:len(stack)-1]
 			if len(stack) == 1 {
-				rootEnd = start
+				rootEnd = sc.start
 			}
-		case xml.CharData:
-			if top.e == docEl && !isBlank(t) {
-				start += len(t) - len(bytes.TrimLeft(t, " \t\r\n"))
-				if root != nil {
-					return p.errorAt(start, fmt.Sprintf("text after the root element </%s> (closed at line %d): the file has trailing content", root.FullTag(), p.lineOf(rootEnd)))
+		case tokText, tokCDATA:
+			top := stack[len(stack)-1]
+			if top.e == docEl && (sc.kind == tokCDATA || !isBlankString(sc.data)) {
+				at := sc.start
+				for at < sc.pos && isSpace(p.src[at]) {
+					at++
 				}
-				return p.errorAt(start, "text before the root element")
+				if root != nil {
+					return p.errorAt(at, fmt.Sprintf("text after the root element </%s> (closed at line %d): the file has trailing content", root.FullTag(), p.lineOf(rootEnd)))
+				}
+				return p.errorAt(at, "text before the root element")
 			}
-			c := etree.NewText(string(t))
+			c := etree.NewText(sc.data)
 			top.e.AddChild(c)
-			p.others[c] = &origTok{start: start, end: end, data: c.Data}
-		case xml.Comment:
-			c := etree.NewComment(string(t))
+			p.texts[c] = p.newTok(sc.start, sc.pos, c.Data)
+		case tokComment:
+			top := stack[len(stack)-1]
+			c := etree.NewComment(sc.data)
 			top.e.AddChild(c)
-			p.others[c] = &origTok{start: start, end: end, data: c.Data}
-		case xml.ProcInst:
-			pi := etree.NewProcInst(t.Target, string(t.Inst))
+			p.others[c] = p.newTok(sc.start, sc.pos, c.Data)
+		case tokPI:
+			top := stack[len(stack)-1]
+			if strings.EqualFold(sc.name, "xml") && sc.start != p.bom {
+				return p.errorAt(sc.start, "the <?xml ...?> declaration must come first in the file")
+			}
+			pi := etree.NewProcInst(sc.name, sc.data)
 			top.e.AddChild(pi)
-			p.others[pi] = &origTok{start: start, end: end, data: t.Target + " " + pi.Inst}
-		case xml.Directive:
-			dir := etree.NewDirective(string(t))
+			p.others[pi] = p.newTok(sc.start, sc.pos, sc.name+" "+sc.data)
+		case tokDirective:
+			top := stack[len(stack)-1]
+			dir := etree.NewDirective(sc.data)
 			top.e.AddChild(dir)
-			p.others[dir] = &origTok{start: start, end: end, data: dir.Data}
+			p.others[dir] = p.newTok(sc.start, sc.pos, dir.Data)
 		}
 	}
-	if len(stack) > 1 {
-		top := stack[len(stack)-1]
-		return p.errorAt(len(p.src), fmt.Sprintf("the file ends inside <%s> opened at line %d: the plan is truncated", top.e.FullTag(), p.lineOf(top.o.start)))
-	}
-	if root == nil {
-		return &SyntaxError{File: p.File, Line: 1, Msg: "no XML element found: not a JMeter test plan"}
-	}
-	if root.Tag != RootTag || root.Space != "" {
-		return p.errorAt(p.elems[root].start, fmt.Sprintf("the root element is <%s>, not <%s>: not a JMeter test plan", root.FullTag(), RootTag))
-	}
-	return nil
 }
 
-// decodeError turns an encoding/xml error into a SyntaxError.
-func (p *Plan) decodeError(err error, d *xml.Decoder, stack []openElem) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		msg := strings.TrimPrefix(se.Msg, "XML syntax error: ")
-		if msg == "unexpected EOF" && len(stack) > 1 {
-			top := stack[len(stack)-1]
-			msg = fmt.Sprintf("unexpected end of file inside <%s> opened at line %d: the plan is truncated", top.e.FullTag(), p.lineOf(top.o.start))
-		}
-		return &SyntaxError{File: p.File, Line: se.Line, Msg: "malformed XML: " + msg}
+const slabSize = 512
+
+func (p *Plan) newElem() *origElem {
+	if len(p.elemSlab) == cap(p.elemSlab) {
+		p.elemSlab = make([]origElem, 0, slabSize)
 	}
-	line, _ := d.InputPos()
-	return &SyntaxError{File: p.File, Line: line, Msg: "malformed XML: " + strings.TrimPrefix(err.Error(), "xml: ")}
+	p.elemSlab = p.elemSlab[:len(p.elemSlab)+1]
+	return &p.elemSlab[len(p.elemSlab)-1]
+}
+
+func (p *Plan) newTok(start, end int, data string) *origTok {
+	if len(p.tokSlab) == cap(p.tokSlab) {
+		p.tokSlab = make([]origTok, 0, slabSize)
+	}
+	p.tokSlab = append(p.tokSlab, origTok{start: start, end: end, data: data})
+	return &p.tokSlab[len(p.tokSlab)-1]
+}
+
+// keepKids returns a copy of an element's original children, from an arena.
+func (p *Plan) keepKids(kids []etree.Token) []etree.Token {
+	if len(kids) == 0 {
+		return nil
+	}
+	if cap(p.kidArena)-len(p.kidArena) < len(kids) {
+		p.kidArena = make([]etree.Token, 0, max(4*slabSize, len(kids)))
+	}
+	n := len(p.kidArena)
+	p.kidArena = append(p.kidArena, kids...)
+	return p.kidArena[n:len(p.kidArena):len(p.kidArena)]
+}
+
+// keepAttrs returns a copy of an element's original attributes.
+func (p *Plan) keepAttrs(attrs []etree.Attr) []etree.Attr {
+	if len(attrs) == 0 {
+		return nil
+	}
+	if cap(p.attArena)-len(p.attArena) < len(attrs) {
+		p.attArena = make([]etree.Attr, 0, max(2*slabSize, len(attrs)))
+	}
+	n := len(p.attArena)
+	p.attArena = append(p.attArena, attrs...)
+	return p.attArena[n:len(p.attArena):len(p.attArena)]
 }
 
 func (p *Plan) errorAt(off int, msg string) error {
@@ -278,22 +311,6 @@ func (p *Plan) lineOf(off int) int {
 		}
 	}
 	return lo + 1
-}
-
-func qname(n xml.Name) string {
-	if n.Space != "" {
-		return n.Space + ":" + n.Local
-	}
-	return n.Local
-}
-
-func isBlank(b []byte) bool {
-	for _, c := range b {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return false
-		}
-	}
-	return true
 }
 
 func isBlankString(s string) bool {

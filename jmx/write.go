@@ -99,13 +99,15 @@ func (p *Plan) markClean(t etree.Token) bool {
 
 // tokClean reports whether a non-element token is original and unchanged.
 func (p *Plan) tokClean(t etree.Token) bool {
+	if c, ok := t.(*etree.CharData); ok {
+		o := p.texts[c]
+		return o != nil && c.Data == o.data
+	}
 	o := p.others[t]
 	if o == nil {
 		return false
 	}
 	switch t := t.(type) {
-	case *etree.CharData:
-		return t.Data == o.data
 	case *etree.Comment:
 		return t.Data == o.data
 	case *etree.Directive:
@@ -260,14 +262,14 @@ func (w *writer) children(e *etree.Element, indent string, re reindent, wasEmpty
 			}
 			w.elem(c, ind)
 		case *etree.CharData:
-			if ot := w.p.others[c]; ot != nil && ot.data == c.Data {
+			if ot := w.p.texts[c]; ot != nil && ot.data == c.Data {
 				if hasElems && re.active() && isBlankString(c.Data) {
 					w.b.WriteString(re.apply(string(w.p.src[ot.start:ot.end])))
 				} else {
 					w.raw(ot.start, ot.end)
 				}
 			} else {
-				w.b.WriteString(escapeText(c.Data))
+				writeEscaped(&w.b, c.Data, false)
 			}
 		case *etree.Comment:
 			if w.p.tokClean(c) {
@@ -307,19 +309,8 @@ func (w *writer) children(e *etree.Element, indent string, re reindent, wasEmpty
 
 // isChildOf reports whether c was a child of e in the original file.
 func (p *Plan) isChildOf(c, e *etree.Element) bool {
-	if p.elems[c] == nil {
-		return false
-	}
-	o := p.elems[e]
-	if o == nil {
-		return false
-	}
-	for _, k := range o.kids {
-		if k == c {
-			return true
-		}
-	}
-	return false
+	o := p.elems[c]
+	return o != nil && o.parent == e
 }
 
 // needsBreak reports whether a line break and indentation go before c (an
@@ -373,10 +364,10 @@ func (w *writer) newElem(e *etree.Element, indent string) {
 			if hasElems && isBlankString(c.Data) {
 				continue
 			}
-			if ot := w.p.others[c]; ot != nil && ot.data == c.Data {
+			if ot := w.p.texts[c]; ot != nil && ot.data == c.Data {
 				w.raw(ot.start, ot.end)
 			} else {
-				w.b.WriteString(escapeText(c.Data))
+				writeEscaped(&w.b, c.Data, false)
 			}
 		case *etree.Comment:
 			if hasElems {
@@ -398,7 +389,7 @@ func (w *writer) startTag(e *etree.Element, selfClose bool) {
 		w.b.WriteByte(' ')
 		w.b.WriteString(a.FullKey())
 		w.b.WriteString(`="`)
-		w.b.WriteString(escapeAttr(a.Value))
+		writeEscaped(&w.b, a.Value, true)
 		w.b.WriteByte('"')
 	}
 	if selfClose {
@@ -411,50 +402,58 @@ func (w *writer) startTag(e *etree.Element, selfClose bool) {
 // escapeText escapes s as element text the way JMeter (XStream) does:
 // & < > " ' as entities and carriage returns as &#xd;.
 func escapeText(s string) string {
-	if !strings.ContainsAny(s, "&<>\"'\r") && !hasControl(s) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&apos;")
-		case '\r':
-			b.WriteString("&#xd;")
-		default:
-			if r < 0x20 && r != '\n' && r != '\t' {
-				// Not allowed in XML 1.0; JMeter could not load it either.
-				fmt.Fprintf(&b, "&#x%x;", r)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
+	var b bytes.Buffer
+	writeEscaped(&b, s, false)
 	return b.String()
 }
 
 // escapeAttr escapes s as a double-quoted attribute value.
 func escapeAttr(s string) string {
-	s = escapeText(s)
-	if strings.ContainsAny(s, "\n\t") {
-		s = strings.NewReplacer("\n", "&#xa;", "\t", "&#x9;").Replace(s)
-	}
-	return s
+	var b bytes.Buffer
+	writeEscaped(&b, s, true)
+	return b.String()
 }
 
-func hasControl(s string) bool {
+// writeEscaped writes s escaped (see escapeText); in an attribute, line
+// ends and tabs are written as character references too.
+func writeEscaped(b *bytes.Buffer, s string, attr bool) {
+	last := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' {
-			return true
+		c := s[i]
+		var rep string
+		switch c {
+		case '&':
+			rep = "&amp;"
+		case '<':
+			rep = "&lt;"
+		case '>':
+			rep = "&gt;"
+		case '"':
+			rep = "&quot;"
+		case '\'':
+			rep = "&apos;"
+		case '\r':
+			rep = "&#xd;"
+		case '\n':
+			if !attr {
+				continue
+			}
+			rep = "&#xa;"
+		case '\t':
+			if !attr {
+				continue
+			}
+			rep = "&#x9;"
+		default:
+			if c >= 0x20 {
+				continue
+			}
+			// Not allowed in XML 1.0 (JMeter could not load it either).
+			rep = fmt.Sprintf("&#x%x;", c)
 		}
+		b.WriteString(s[last:i])
+		b.WriteString(rep)
+		last = i + 1
 	}
-	return false
+	b.WriteString(s[last:])
 }

@@ -177,14 +177,6 @@ func (t *tuner) rampFor(g *jmx.ThreadGroup) float64 {
 	return r
 }
 
-// extraRamp returns how much longer the ramp-up of g becomes.
-func (t *tuner) extraRamp(g *jmx.ThreadGroup) float64 {
-	if gp := t.gplans[g.Node]; gp != nil && gp.rampOK && gp.newRamp > gp.curRamp {
-		return gp.newRamp - gp.curRamp
-	}
-	return 0
-}
-
 // groups applies the group plans.
 func (t *tuner) groups(targets []*jmx.Element) {
 	for _, gp := range t.gorder {
@@ -208,10 +200,6 @@ func (t *tuner) groups(targets []*jmx.Element) {
 		default:
 			t.note("note", tg.TestClass()+" not changed", tg.Path(), "jmtune does not know this thread group's properties; the pacers under the throttled samplers still cap the rate")
 		}
-		if tg.OnSampleError() != "continue" && t.hasRetry(tg) {
-			t.note("note", "on_sample_error is "+tg.OnSampleError(), tg.Path(),
-				"after a failed sample (a 429 is one) this group "+tg.OnSampleError()+"s before the retry loop can retry; set Action to be taken after a Sampler error to Continue for retries to work")
-		}
 	}
 }
 
@@ -220,6 +208,18 @@ func unitName(tg *jmx.ThreadGroup) string {
 		return "minute"
 	}
 	return "second"
+}
+
+// errorActions notes the groups that stop or restart after a failed sample
+// while holding a retry loop: the 429 ends the iteration before the retry.
+func (t *tuner) errorActions() {
+	for _, gp := range t.gorder {
+		tg := gp.tg
+		if tg.OnSampleError() != "continue" && t.hasRetry(tg) {
+			t.note("note", "on_sample_error is "+tg.OnSampleError(), tg.Path(),
+				"after a failed sample (a 429 is one) this group does "+tg.OnSampleError()+" before the retry loop can retry; set 'Action to be taken after a Sampler error' to Continue for retries to work")
+		}
+	}
 }
 
 // hasRetry reports whether the group holds a jmtune retry loop.
@@ -247,7 +247,7 @@ func (t *tuner) standardGroup(gp *groupPlan) {
 	}
 	// The scheduler's duration counts from the start and includes the
 	// ramp-up: lengthen it by as much, to keep the time at full load.
-	if d := t.extraRamp(tg); d > 0 && tg.Scheduler() {
+	if d := gp.newRamp - gp.curRamp; gp.rampOK && d > 0 && tg.Scheduler() {
 		if cur, ok := tg.DurationS(); ok && cur > 0 {
 			t.setNumber(tg.Element, jmx.PropDuration, int(math.Ceil(cur+d)), "duration (s)",
 				fmt.Sprintf("the duration includes the ramp-up, which is %s s longer now; the time at full load stays %s s", fmtNum(d), fmtNum(math.Max(0, cur-gp.curRamp))))
@@ -302,7 +302,9 @@ func (t *tuner) ultimateGroup(gp *groupPlan) {
 		threads := r.Threads
 		if scale != 1 {
 			threads = max(1, int(math.Round(float64(r.Threads)*scale)))
-			if tg.SetUltimateCell(i, 0, strconv.Itoa(threads)) {
+			if v, ok := numberValue(r.Raw[0].Raw, threads); !ok {
+				t.note("note", fmt.Sprintf("Ultimate Thread Group row %d start threads not changed", i+1), tg.Path(), fmt.Sprintf("it is the expression %s; set it to %d (%s)", r.Raw[0].Raw, threads, gp.threadsWhy))
+			} else if tg.SetUltimateCell(i, 0, v) {
 				t.note("set", fmt.Sprintf("row %d start threads %d -> %d", i+1, r.Threads, threads), tg.Path(), gp.threadsWhy)
 			}
 		}
@@ -315,7 +317,9 @@ func (t *tuner) ultimateGroup(gp *groupPlan) {
 			need, why = t.s.RampUpS, gp.rampWhy
 		}
 		if need > r.StartupS || (t.s.RampUpS > 0 && need != r.StartupS) {
-			if tg.SetUltimateCell(i, 2, fmtNum(need)) {
+			if v, ok := numberValue(r.Raw[2].Raw, int(need)); !ok {
+				t.note("note", fmt.Sprintf("Ultimate Thread Group row %d startup time not changed", i+1), tg.Path(), fmt.Sprintf("it is the expression %s; set it to %s s (%s)", r.Raw[2].Raw, fmtNum(need), why))
+			} else if tg.SetUltimateCell(i, 2, v) {
 				t.note("set", fmt.Sprintf("row %d startup time %s s -> %s s", i+1, fmtNum(r.StartupS), fmtNum(need)), tg.Path(), why)
 			}
 		}
@@ -324,35 +328,49 @@ func (t *tuner) ultimateGroup(gp *groupPlan) {
 
 var pFunc = regexp.MustCompile(`^\$\{__(P|property)\(([^,()]+)((?:,[^,()]*){0,2})\)\}$`)
 
-// setNumber sets a numeric property, keeping a ${__P(name,default)} form
-// (the default changes, so -Jname=... still overrides it). It reports
-// whether the value could be set.
+// numberValue returns the text that sets a numeric property now holding
+// raw to n: n itself, or, for ${__P(name,default)} and
+// ${__property(name,var,default)}, the same call with default n (so that
+// -Jname=... still overrides it). ok is false for other expressions.
+func numberValue(raw string, n int) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if !strings.Contains(raw, "${") {
+		return strconv.Itoa(n), true
+	}
+	m := pFunc.FindStringSubmatch(raw)
+	if m == nil {
+		return "", false
+	}
+	args := strings.Split(strings.TrimPrefix(m[3], ","), ",")
+	switch {
+	case m[1] == "P":
+		return fmt.Sprintf("${__P(%s,%d)}", m[2], n), true
+	case len(args) >= 2:
+		return fmt.Sprintf("${__property(%s,%s,%d)}", m[2], args[0], n), true
+	default:
+		return fmt.Sprintf("${__property(%s,,%d)}", m[2], n), true
+	}
+}
+
+// setNumber sets a numeric property (see numberValue) and notes the change.
+// It reports whether the value could be set.
 func (t *tuner) setNumber(e *jmx.Element, prop string, n int, label, why string) bool {
 	cur := e.Prop(prop)
-	val := strconv.Itoa(n)
 	raw := strings.TrimSpace(cur.Raw)
-	if cur.IsExpr() {
-		m := pFunc.FindStringSubmatch(raw)
-		if m == nil {
-			t.note("note", label+" not changed", e.Path(), fmt.Sprintf("it is the expression %s, which jmtune does not rewrite; set it to %d (%s)", raw, n, why))
-			return false
-		}
-		args := strings.Split(strings.TrimPrefix(m[3], ","), ",")
-		switch {
-		case m[1] == "P":
-			val = fmt.Sprintf("${__P(%s,%d)}", m[2], n)
-		case len(args) >= 2:
-			val = fmt.Sprintf("${__property(%s,%s,%d)}", m[2], args[0], n)
-		default:
-			val = fmt.Sprintf("${__property(%s,,%d)}", m[2], n)
-		}
-		if val == raw {
-			return true
-		}
+	val, ok := numberValue(raw, n)
+	if !ok {
+		t.note("note", label+" not changed", e.Path(), fmt.Sprintf("it is the expression %s, which jmtune does not rewrite; set it to %d (%s)", raw, n, why))
+		return false
+	}
+	if val == raw {
+		return true
 	}
 	old := raw
 	if old == "" {
 		old = "(unset)"
+	}
+	if name, _, isProp := cur.Property(); isProp {
+		why += fmt.Sprintf("; -J%s=... on the command line still overrides it", name)
 	}
 	if e.SetProp(prop, val) {
 		t.note("set", fmt.Sprintf("%s %s -> %s", label, old, val), e.Path(), why)

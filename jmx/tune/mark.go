@@ -27,6 +27,7 @@ const (
 	RoleRetryPause  = "retry-pause"     // If Controller after the sampler
 	RoleRetryWait   = "retry-wait"      // Flow Control Action in the If Controller
 	RoleCacheOnce   = "cache-once"      // Once Only Controller around a cached sampler
+	RoleRetryLogic  = "retry-logic"     // JSR223 PreProcessor at plan level holding the decision
 )
 
 // mark identifies an element jmtune added: its role and, for per-sampler
@@ -61,7 +62,7 @@ func (t *tuner) markProp(m mark, what string) *etree.Element {
 	if m.key != "" {
 		key = ", key: " + m.key
 	}
-	return jmx.StringProp(CommentProp, fmt.Sprintf("Managed by jmtune (role: %s%s, version %s). %s jmtune tune updates this element; edit the plan's own elements instead.", m.role, key, t.s.Version, what))
+	return jmx.StringProp(CommentProp, fmt.Sprintf("Managed by jmtune (role: %s%s, version %s). %s", m.role, key, t.s.Version, what))
 }
 
 // findMarked returns the child of parent with mark m, or nil.

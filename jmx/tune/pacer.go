@@ -145,7 +145,7 @@ func (t *tuner) pacers(targets []*jmx.Element) error {
 			period := t.pttPeriod()
 			dur := 3600.0
 			if d, ok := a.group.DurationS(); ok && d > 0 && (a.group.Scheduler() || !a.group.IsStandard()) {
-				dur = math.Ceil(d + t.extraRamp(a.group))
+				dur = math.Ceil(d)
 			}
 			want = jmx.NewElement("PreciseThroughputTimer", "TestBeanGUI", "PreciseThroughputTimer", name,
 				jmx.DoubleProp("throughput", round3(a.rate*float64(period))),
@@ -163,7 +163,7 @@ func (t *tuner) pacers(targets []*jmx.Element) error {
 			ramp := math.Max(1, math.Ceil(t.rampFor(a.group)))
 			hold := 86400.0
 			if d, ok := a.group.DurationS(); ok && d > 0 && (a.group.Scheduler() || !a.group.IsStandard()) {
-				hold = math.Max(1, math.Ceil(d+t.extraRamp(a.group)-ramp))
+				hold = math.Max(1, math.Ceil(d-ramp))
 			}
 			start := math.Min(1, a.rate)
 			rps := shapingRPS(a.rate)

@@ -33,96 +33,116 @@ func varPause(k string) string   { return "jmtunePause_" + k }
 func varAttempt(k string) string { return "jmtuneAttempt_" + k }
 func varBackoff(k string) string { return "jmtuneBackoffMs_" + k }
 
-// decideScript decides, after each attempt, whether to retry and how long
-// to wait. It runs on JMeter 2.13 (Groovy 2.4) and 5.x. Arguments (the
-// element's parameters): key maxAttempts baseMs capMs jitterMs budgetShare
-// maxWaitMs.
-const decideScript = `// jmtune: decide whether to retry the sampler this PostProcessor belongs to.
-// args: key maxAttempts baseMs capMs jitterMs budgetShare maxWaitMs
-String key = args[0]
-int maxAttempts = args[1] as int
-long baseMs = args[2] as long
-long capMs = args[3] as long
-long jitterMs = args[4] as long
-double budgetShare = args[5] as double
-long maxWaitMs = args[6] as long
-int attempt = (vars.get('jmtuneAttempt_' + key) ?: '1') as int
-// Retries are labelled "<label> (retry n)" so that the analysis can tell them apart.
-if (attempt > 1) {
-    prev.setSampleLabel(prev.getSampleLabel() + ' (retry ' + (attempt - 1) + ')')
-}
-// Retry budget, shared by all threads: [first attempts, retries].
-def budget = props.get('jmtune.retryBudget')
-if (budget == null) {
-    props.putIfAbsent('jmtune.retryBudget', new java.util.concurrent.atomic.AtomicLongArray(2))
-    budget = props.get('jmtune.retryBudget')
-}
-if (attempt == 1) {
-    budget.incrementAndGet(0)
-}
-String headers = prev.getResponseHeaders() ?: ''
-String code = prev.getResponseCode()
-// Retry-After: delay-seconds, or an HTTP-date taken relative to the Date header.
-long raMs = -1L
-def ra = headers =~ /(?im)^retry-after:[ \t]*([^\r\n]*)/
-if (ra.find()) {
-    String v = ra.group(1).trim()
-    if (v ==~ /\d+(\.\d+)?/) {
-        raMs = (long) Math.ceil((v as double) * 1000d)
-    } else {
-        try {
-            def rfc = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-            long at = java.time.ZonedDateTime.parse(v, rfc).toInstant().toEpochMilli()
-            long now = System.currentTimeMillis()
-            def date = headers =~ /(?im)^date:[ \t]*([^\r\n]*)/
-            if (date.find()) {
-                try {
-                    now = java.time.ZonedDateTime.parse(date.group(1).trim(), rfc).toInstant().toEpochMilli()
-                } catch (Exception ignored) {
+// decideLogic is the body of the retry decision, a Groovy closure of
+// (args, vars, props, prev) that the plan-level "jmtune: retry logic"
+// PreProcessor stores in props once; every "jmtune: decide retry"
+// PostProcessor calls it with its own parameters. Keeping the logic in one
+// element keeps plans with many retried samplers small. It runs on JMeter
+// 2.13 (Groovy 2.4) and 5.x. args: key maxAttempts baseMs capMs jitterMs
+// budgetShare maxWaitMs.
+const decideLogic = `    String key = args[0]
+    int maxAttempts = args[1] as int
+    long baseMs = args[2] as long
+    long capMs = args[3] as long
+    long jitterMs = args[4] as long
+    double budgetShare = args[5] as double
+    long maxWaitMs = args[6] as long
+    int attempt = (vars.get('jmtuneAttempt_' + key) ?: '1') as int
+    // Retries are labelled "<label> (retry n)" so that the analysis can tell them apart.
+    if (attempt > 1) {
+        prev.setSampleLabel(prev.getSampleLabel() + ' (retry ' + (attempt - 1) + ')')
+    }
+    // Retry budget, shared by all threads: [first attempts, retries].
+    def budget = props.get('jmtune.retryBudget')
+    if (budget == null) {
+        props.putIfAbsent('jmtune.retryBudget', new java.util.concurrent.atomic.AtomicLongArray(2))
+        budget = props.get('jmtune.retryBudget')
+    }
+    if (attempt == 1) {
+        budget.incrementAndGet(0)
+    }
+    String headers = prev.getResponseHeaders() ?: ''
+    String code = prev.getResponseCode()
+    // Retry-After: delay-seconds, or an HTTP-date taken relative to the Date header.
+    long raMs = -1L
+    def ra = headers =~ /(?im)^retry-after:[ \t]*([^\r\n]*)/
+    if (ra.find()) {
+        String v = ra.group(1).trim()
+        if (v ==~ /\d+(\.\d+)?/) {
+            raMs = (long) Math.ceil((v as double) * 1000d)
+        } else {
+            try {
+                def rfc = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                long at = java.time.ZonedDateTime.parse(v, rfc).toInstant().toEpochMilli()
+                long now = System.currentTimeMillis()
+                def date = headers =~ /(?im)^date:[ \t]*([^\r\n]*)/
+                if (date.find()) {
+                    try {
+                        now = java.time.ZonedDateTime.parse(date.group(1).trim(), rfc).toInstant().toEpochMilli()
+                    } catch (Exception ignored) {
+                    }
                 }
+                raMs = Math.max(0L, at - now)
+            } catch (Exception ignored) {
             }
-            raMs = Math.max(0L, at - now)
-        } catch (Exception ignored) {
         }
     }
-}
-boolean throttled = code == '429' || (code == '503' && raMs >= 0)
-String stop = null
-if (!throttled) {
-    stop = ''
-} else if (attempt >= maxAttempts) {
-    stop = 'gave up after ' + attempt + ' attempts'
-} else if (raMs > maxWaitMs) {
-    stop = 'Retry-After ' + raMs + ' ms is over the ' + maxWaitMs + ' ms limit'
-} else if (budget.get(1) >= 10 + budgetShare * budget.get(0)) {
-    stop = 'retry budget spent'
-}
-if (stop != null) {
-    // Done: the sample keeps its outcome (a final 429 stays a failure).
-    if (stop) {
-        prev.setResponseMessage(prev.getResponseMessage() + ' (jmtune: ' + stop + ')')
+    boolean throttled = code == '429' || (code == '503' && raMs >= 0)
+    String stop = null
+    if (!throttled) {
+        stop = ''
+    } else if (attempt >= maxAttempts) {
+        stop = 'gave up after ' + attempt + ' attempts'
+    } else if (raMs > maxWaitMs) {
+        stop = 'Retry-After ' + raMs + ' ms is over the ' + maxWaitMs + ' ms limit'
+    } else if (budget.get(1) >= 10 + budgetShare * budget.get(0)) {
+        stop = 'retry budget spent'
     }
-    vars.put('jmtuneRetry_' + key, 'false')
-    vars.put('jmtunePause_' + key, 'false')
-    vars.put('jmtuneAttempt_' + key, '1')
-    return
-}
-budget.incrementAndGet(1)
-def rnd = java.util.concurrent.ThreadLocalRandom.current()
-long waitMs
-if (raMs >= 0) {
-    // Retry-After is a minimum; jitter spreads the threads it releases together.
-    waitMs = raMs + (jitterMs > 0 ? rnd.nextLong(jitterMs + 1) : 0L)
-} else {
-    // Capped exponential back-off with full jitter.
-    long ceiling = Math.min(capMs, baseMs * (1L << Math.min(attempt - 1, 30)))
-    waitMs = ceiling > 0 ? rnd.nextLong(ceiling + 1) : 0L
-}
-vars.put('jmtuneBackoffMs_' + key, String.valueOf(waitMs))
-vars.put('jmtunePause_' + key, 'true')
-vars.put('jmtuneAttempt_' + key, String.valueOf(attempt + 1))
-vars.put('jmtuneRetry_' + key, 'true')
+    if (stop != null) {
+        // Done: the sample keeps its outcome (a final 429 stays a failure).
+        if (stop) {
+            prev.setResponseMessage(prev.getResponseMessage() + ' (jmtune: ' + stop + ')')
+        }
+        vars.put('jmtuneRetry_' + key, 'false')
+        vars.put('jmtunePause_' + key, 'false')
+        vars.put('jmtuneAttempt_' + key, '1')
+        return
+    }
+    budget.incrementAndGet(1)
+    def rnd = java.util.concurrent.ThreadLocalRandom.current()
+    long waitMs
+    if (raMs >= 0) {
+        // Retry-After is a minimum; jitter spreads the threads it releases together.
+        waitMs = raMs + (jitterMs > 0 ? rnd.nextLong(jitterMs + 1) : 0L)
+    } else {
+        // Capped exponential back-off with full jitter.
+        long ceiling = Math.min(capMs, baseMs * (1L << Math.min(attempt - 1, 30)))
+        waitMs = ceiling > 0 ? rnd.nextLong(ceiling + 1) : 0L
+    }
+    vars.put('jmtuneBackoffMs_' + key, String.valueOf(waitMs))
+    vars.put('jmtunePause_' + key, 'true')
+    vars.put('jmtuneAttempt_' + key, String.valueOf(attempt + 1))
+    vars.put('jmtuneRetry_' + key, 'true')
 `
+
+// logicKey is the props key of the decision closure: it changes with the
+// logic, so that a plan tuned by another jmtune version defines its own.
+func logicKey() string { return "jmtune.decide." + cacheKey("x", decideLogic)[len("jmtune-x-"):] }
+
+// logicScript defines the decision closure in props, once per test.
+func logicScript() string {
+	k := logicKey()
+	return "// jmtune: the retry decision that every \"jmtune: decide retry\" PostProcessor calls.\n" +
+		"// It runs before every sampler but defines the logic only once per test.\n" +
+		"if (props.get('" + k + "') == null) {\n" +
+		"    props.put('" + k + "', { String[] args, vars, props, prev ->\n" + decideLogic + "    })\n}\n"
+}
+
+// decideScript calls the decision closure with the element's parameters.
+func decideScript() string {
+	return "// jmtune: decide whether to retry this sampler; the logic is in \"jmtune: retry logic\" (plan level).\n" +
+		"props.get('" + logicKey() + "').call(args, vars, props, prev)\n"
+}
 
 // retries adds or updates the retry loop of each sampler.
 func (t *tuner) retries(targets []*jmx.Element) {
@@ -131,6 +151,17 @@ func (t *tuner) retries(targets []*jmx.Element) {
 	}
 	b := t.s.Rec.Backoff
 	why := t.retryWhy()
+	tp := t.p.TestPlan()
+	lm := mark{role: RoleRetryLogic}
+	want := t.jsr223("JSR223PreProcessor", NamePrefix+"retry logic", lm,
+		"Defines the retry decision that the jmtune: decide retry PostProcessors call.", "", logicScript())
+	at := 0
+	if c := findMarked(tp, mark{role: RoleCapture}); c != nil {
+		at = c.Index() + 1
+	}
+	if el, action := t.syncChild(tp, lm, want, at); action != "" {
+		t.note(action, "JSR223 PreProcessor holding the retry decision (Retry-After, back-off, budget)", el.Path(), why)
+	}
 	for _, s := range targets {
 		t.retryLoop(s, b, why)
 	}
@@ -207,7 +238,7 @@ func (t *tuner) retryLoop(s *jmx.Element, b analysis.Backoff, why string) {
 		fmtNum(round3(b.BudgetShare)), int64(math.Round(t.s.MaxWaitS*1000)))
 	wantDecide := t.jsr223("JSR223PostProcessor", NamePrefix+"decide retry "+name, dm,
 		"Decides after each attempt whether to retry (429, or 503 with Retry-After) and how long to wait. Parameters: key maxAttempts baseMs capMs jitterMs budgetShare maxWaitMs.",
-		params, decideScript)
+		params, decideScript())
 	el, action := t.syncChild(s, dm, wantDecide, -1)
 	if action != "" {
 		t.note(action, "JSR223 PostProcessor deciding retries (parameters "+params+")", el.Path(), "labels retries \""+name+" (retry n)\", keeps Retry-After as a minimum wait")

@@ -137,6 +137,7 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 		return nil, err
 	}
 	t.capture()
+	t.groups(targets)
 	t.disableForeignPacers(targets)
 	if err := t.pacers(targets); err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 	if err := t.cache(); err != nil {
 		return nil, err
 	}
-	t.groups(targets)
+	t.errorActions()
 	out := t.s.Output
 	if out == "" {
 		out = p.File
