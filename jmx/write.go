@@ -269,7 +269,7 @@ func (w *writer) children(e *etree.Element, indent string, re reindent, wasEmpty
 					w.raw(ot.start, ot.end)
 				}
 			} else {
-				writeEscaped(&w.b, c.Data, false)
+				w.text(c.Data)
 			}
 		case *etree.Comment:
 			if w.p.tokClean(c) {
@@ -367,7 +367,7 @@ func (w *writer) newElem(e *etree.Element, indent string) {
 			if ot := w.p.texts[c]; ot != nil && ot.data == c.Data {
 				w.raw(ot.start, ot.end)
 			} else {
-				writeEscaped(&w.b, c.Data, false)
+				w.text(c.Data)
 			}
 		case *etree.Comment:
 			if hasElems {
@@ -380,6 +380,21 @@ func (w *writer) newElem(e *etree.Element, indent string) {
 		w.b.WriteString(w.p.nl + indent)
 	}
 	w.b.WriteString("</" + e.FullTag() + ">")
+}
+
+// text writes element text escaped; in a CRLF file its line ends are CRLF
+// too (a parser reads them back as LF, as the text was).
+func (w *writer) text(s string) {
+	if w.p.nl != "\n" && strings.Contains(s, "\n") {
+		for i, line := range strings.Split(s, "\n") {
+			if i > 0 {
+				w.b.WriteString(w.p.nl)
+			}
+			writeEscaped(&w.b, line, false)
+		}
+		return
+	}
+	writeEscaped(&w.b, s, false)
 }
 
 func (w *writer) startTag(e *etree.Element, selfClose bool) {

@@ -44,9 +44,16 @@ func (t *tuner) allocate(targets []*jmx.Element) []alloc {
 	rec := t.s.Rec
 	x := rec.TargetRatePerS
 	groups := groupsOf(targets)
-	perGroup := map[*etree.Element]int{} // throttled samplers per group
+	// Throttled samplers per group that run on every iteration: the rate
+	// is split among them. A sampler that runs once per thread (in a Once
+	// Only Controller) takes no share.
+	perGroup := map[*etree.Element]int{}
+	allPerGroup := map[*etree.Element]int{}
 	for _, s := range targets {
-		perGroup[s.ThreadGroup().Node]++
+		allPerGroup[s.ThreadGroup().Node]++
+		if onceAncestor(s) == nil {
+			perGroup[s.ThreadGroup().Node]++
+		}
 	}
 	threads := func(g *jmx.ThreadGroup) float64 {
 		n := t.threadsFor(g)
@@ -64,7 +71,7 @@ func (t *tuner) allocate(targets []*jmx.Element) []alloc {
 		byLabel[s.Name()]++
 	}
 	oneEach := true
-	for _, n := range perGroup {
+	for _, n := range allPerGroup {
 		if n > 1 {
 			oneEach = false
 		}
@@ -73,7 +80,10 @@ func (t *tuner) allocate(targets []*jmx.Element) []alloc {
 	var out []alloc
 	for _, s := range targets {
 		g := s.ThreadGroup()
-		k := float64(perGroup[g.Node])
+		k := float64(max(1, perGroup[g.Node]))
+		if onceAncestor(s) != nil {
+			k = 1
+		}
 		a := alloc{sampler: s, group: g}
 		switch rec.Scope {
 		case analysis.ScopePerThread:

@@ -163,7 +163,7 @@ func (t *tuner) retries(targets []*jmx.Element) {
 		t.note(action, "JSR223 PreProcessor holding the retry decision (Retry-After, back-off, budget)", el.Path(), why)
 	}
 	for _, s := range targets {
-		t.retryLoop(s, b, why)
+		t.retryLoop(s, b, "retries the sampler while its PostProcessor asks for it (the policy is in "+NamePrefix+"retry logic)")
 	}
 }
 

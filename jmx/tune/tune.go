@@ -147,6 +147,7 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 		return nil, err
 	}
 	t.errorActions()
+	t.suggestions()
 	out := t.s.Output
 	if out == "" {
 		out = p.File
@@ -386,6 +387,21 @@ func (t *tuner) newKey(label string) string {
 	}
 	t.keys[key] = true
 	return key
+}
+
+// suggestions notes what the evidence recommends that needs a flag.
+func (t *tuner) suggestions() {
+	rec := t.s.Rec
+	if len(rec.CacheLabels) > 0 && t.s.CacheLabels.Empty() {
+		var q []string
+		for _, l := range rec.CacheLabels {
+			q = append(q, l)
+		}
+		t.note("note", "fetch once per thread?", "", fmt.Sprintf("the evidence shows each thread fetching %s again and again; if the response does not change within a session, --cache-labels '%s' runs it once per thread (not applied: it changes what the test measures)", strings.Join(q, ", "), strings.Join(q, "|")))
+	}
+	if rec.Threads > 0 && t.s.Threads == 0 && !t.s.ThreadsAuto {
+		t.note("note", fmt.Sprintf("%d threads would do", rec.Threads), "", "the evidence recommends this many threads for the target rate (Little's law); --threads auto applies it, the thread count is kept otherwise")
+	}
 }
 
 // samplerKey returns the key of a sampler: the key of the jmtune elements
