@@ -2,6 +2,9 @@ package jtl
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"jmtune/internal/jtlgen"
@@ -41,5 +44,49 @@ func TestCSVZeroAllocs(t *testing.T) {
 			t.Error("no rows with failure messages were read: the general path was not measured")
 		}
 		r.Close()
+	}
+}
+
+// TestCSVFastPathAgrees decodes generated files and every fixture twice,
+// with and without the fast path, and compares every sample: the fast path
+// is an optimisation and must give the general path's result.
+func TestCSVFastPathAgrees(t *testing.T) {
+	inputs := map[string][]byte{}
+	for seed := int64(1); seed <= 3; seed++ {
+		var buf bytes.Buffer
+		jtlgen.Write(&buf, jtlgen.Config{Rows: 20000, Seed: seed, Threads: 50 * int(seed)})
+		inputs["jtlgen-"+strconv.FormatInt(seed, 10)] = buf.Bytes()
+	}
+	files, _ := filepath.Glob("testdata/csv/*.csv")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = data
+	}
+	for name, data := range inputs {
+		read := func(noFast bool) ([]string, *Reader) {
+			r, err := NewReader(bytes.NewReader(data), name, Options{Timestamps: TimestampStart})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.dec.(*csvDecoder).noFast = noFast
+			var out []string
+			for r.Scan() {
+				out = append(out, dumpSample(r.Sample()))
+			}
+			return out, r
+		}
+		fast, rf := read(false)
+		slow, rs := read(true)
+		if len(fast) != len(slow) || rf.Skipped() != rs.Skipped() {
+			t.Fatalf("%s: %d rows (%d skipped) with the fast path, %d (%d) without", name, len(fast), rf.Skipped(), len(slow), rs.Skipped())
+		}
+		for i := range fast {
+			if fast[i] != slow[i] {
+				t.Fatalf("%s row %d:\nfast    %s\ngeneral %s", name, i, fast[i], slow[i])
+			}
+		}
 	}
 }
