@@ -13,35 +13,31 @@ import (
 
 var (
 	benchOnce sync.Once
-	benchFile string
-	benchErr  error
+	benchData []byte
 )
 
 // benchRows is the size of the generated file the benchmarks read.
 const benchRows = 200_000
 
-func benchInput(b *testing.B) string {
+// benchInput returns the generated benchmark input (made once).
+func benchInput(b *testing.B) []byte {
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "jtlbench")
-		if err != nil {
-			benchErr = err
-			return
+		var buf bytes.Buffer
+		if err := jtlgen.Write(&buf, jtlgen.Config{Rows: benchRows}); err != nil {
+			panic(err)
 		}
-		benchFile = filepath.Join(dir, "bench.jtl")
-		f, err := os.Create(benchFile)
-		if err != nil {
-			benchErr = err
-			return
-		}
-		benchErr = jtlgen.Write(f, jtlgen.Config{Rows: benchRows})
-		if err := f.Close(); benchErr == nil {
-			benchErr = err
-		}
+		benchData = buf.Bytes()
 	})
-	if benchErr != nil {
-		b.Fatal(benchErr)
+	return benchData
+}
+
+// benchFile writes the benchmark input to a file in b's temporary directory.
+func benchFile(b *testing.B) string {
+	path := filepath.Join(b.TempDir(), "bench.jtl")
+	if err := os.WriteFile(path, benchInput(b), 0o644); err != nil {
+		b.Fatal(err)
 	}
-	return benchFile
+	return path
 }
 
 // BenchmarkReaderCSV reads a generated JMeter 5.6 CSV (17 columns and a
@@ -74,12 +70,8 @@ func BenchmarkReaderCSVBusyConsumer(b *testing.B) {
 var benchSink uint64
 
 func benchRead(b *testing.B, opts Options, busy int) {
-	path := benchInput(b)
-	fi, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(fi.Size())
+	path := benchFile(b)
+	b.SetBytes(int64(len(benchInput(b))))
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -126,10 +118,7 @@ func cpuTime() float64 {
 // BenchmarkDecodeCSV measures the decoder alone on data in memory (no
 // file reads, no pipeline).
 func BenchmarkDecodeCSV(b *testing.B) {
-	data, err := os.ReadFile(benchInput(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := benchInput(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
