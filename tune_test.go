@@ -2,13 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"jmtune/analysis"
 	"jmtune/internal/testenv"
+	"jmtune/internal/testserver"
 	"jmtune/jmx"
 	"jmtune/jtl"
 )
@@ -273,4 +280,186 @@ func TestTuneFromResults(t *testing.T) {
 	if p.Samplers()[0].Plan.CheckPairs() != nil {
 		t.Error("pairing broken")
 	}
+}
+
+// jmeterRun is one run of a tuned seed plan in real JMeter against the test
+// server.
+type jmeterRun struct {
+	name       string
+	server     string   // test server flags
+	tune       []string // evidence and overrides for jmtune tune
+	durationS  int
+	force429   bool    // the target is above the limit: retries must happen
+	max429     float64 // highest share of 429 responses allowed
+	httpDate   bool    // Retry-After is an HTTP-date
+	wantRetry1 bool
+}
+
+// TestTunedSeedInJMeter tunes the seed plan (200 agents log in once, then
+// fetch their script in a loop) and runs it in real JMeter (2.13 in CI)
+// against the rate-limited test server:
+//
+//   - "paced": the target (8/s) is under the limit (10/s): few 429s;
+//   - "retries": the target (6/s) is over the limit (5/s), so that the
+//     retry loop has work: retries are labelled, each waits at least its
+//     Retry-After (seconds), never more than max attempts;
+//   - "http-date": the same with Retry-After as an HTTP-date.
+//
+// Each run: no ERROR in jmeter.log, a JTL with rows and the captured
+// headers (sample_variables from the written user.properties).
+func TestTunedSeedInJMeter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs JMeter three times for about 30 s, in parallel")
+	}
+	jmeter := testenv.JMeter(t)
+	runs := []jmeterRun{
+		{name: "paced", server: "--algo fixed --limit 20 --window 2s --scope org --retry-after reset --latency 5ms±3ms",
+			tune: []string{"--analysis", "testdata/jmx/seed.analysis.json", "--threads", "20", "--jmeter-version", "2.13"}, durationS: 25, max429: 0.05},
+		{name: "retries", server: "--algo fixed --limit 10 --window 2s --scope org --retry-after reset --latency 5ms±3ms",
+			tune: []string{"--rate", "6/s", "--labels", "GET script", "--threads", "20", "--jmeter-version", "2.13"}, durationS: 25, force429: true, max429: 0.4},
+		{name: "http-date", server: "--algo fixed --limit 10 --window 2s --scope org --retry-after date --latency 5ms±3ms",
+			tune: []string{"--rate", "6/s", "--labels", "GET script", "--threads", "20"}, durationS: 20, force429: true, max429: 0.4, httpDate: true},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			runTunedSeed(t, jmeter, r)
+		})
+	}
+}
+
+func runTunedSeed(t *testing.T, jmeter string, r jmeterRun) {
+	cfg, err := testserver.ParseArgs(strings.Fields(r.server), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "tuned.jmx")
+	stdout, stderr, code := runCLI(append([]string{"tune", "-t", seedPlan, "-o", plan}, r.tune...)...)
+	if code != 0 {
+		t.Fatalf("tune: exit %d\n%s%s", code, stdout, stderr)
+	}
+	out, jlog := filepath.Join(dir, "results.csv"), filepath.Join(dir, "jmeter.log")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.durationS+90)*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, jmeter, "-n", "-t", plan, "-l", out, "-j", jlog, "-q", plan+".user.properties",
+		"-Jhost="+srv.Host, "-Jport="+strconv.Itoa(srv.Port), "-Jduration="+strconv.Itoa(r.durationS), "-Jthink=100")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("jmeter: %v\n%s", err, b)
+	}
+	logText, _ := os.ReadFile(jlog)
+	for _, line := range strings.Split(string(logText), "\n") {
+		if strings.Contains(line, " ERROR ") || strings.Contains(line, "Error in NonGUIDriver") {
+			t.Errorf("jmeter.log: %s", line)
+		}
+	}
+	src, err := jtl.Open([]string{out}, jtl.Options{Strict: true})
+	if err != nil {
+		t.Fatalf("no results: %v (jmeter.log:\n%s)", err, logText)
+	}
+	defer src.Close()
+	type attempt struct {
+		label      string
+		retry      int
+		code       string
+		start, end int64
+		ra, date   string
+	}
+	byThread := map[string][]attempt{}
+	var rows, gets, throttled, retries, withDate int
+	for src.Scan() {
+		s := src.Sample()
+		rows++
+		base, n := jtl.SplitRetryLabel(s.Label)
+		if base != "GET script" && base != "POST token" {
+			t.Errorf("unexpected label %q", s.Label)
+		}
+		ra, _ := s.Var(jtl.VarRetryAfter)
+		date, _ := s.Var(jtl.VarDate)
+		if date != "" {
+			withDate++
+		}
+		if base == "GET script" {
+			gets++
+			if s.ResponseCode == "429" {
+				throttled++
+				if ra == "" {
+					t.Errorf("a 429 row without the captured Retry-After (line %d)", s.Line)
+				}
+			}
+		}
+		if n > 0 {
+			retries++
+		}
+		byThread[s.ThreadName] = append(byThread[s.ThreadName], attempt{base, n, s.ResponseCode, s.Start, s.End(), ra, date})
+	}
+	if err := src.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if rows < 50 || gets == 0 {
+		t.Fatalf("only %d rows (%d GET script)", rows, gets)
+	}
+	if withDate < rows*9/10 {
+		t.Errorf("only %d of %d rows carry the captured Date header", withDate, rows)
+	}
+	share := float64(throttled) / float64(gets)
+	t.Logf("%d rows, %d GET script, %d throttled (%.1f%%), %d retries; server saw %d requests", rows, gets, throttled, 100*share, retries, len(srv.Log()))
+	if share > r.max429 {
+		t.Errorf("429 share %.1f%%, want at most %.0f%%", 100*share, 100*r.max429)
+	}
+	if r.force429 && retries == 0 {
+		t.Fatalf("no retry happened although the target is above the limit")
+	}
+	// Every retry follows a 429 of the same request in the same thread,
+	// one attempt earlier, and starts at least its Retry-After after that
+	// response ended.
+	checked := 0
+	for thread, as := range byThread {
+		for i, a := range as {
+			if a.retry == 0 {
+				continue
+			}
+			if a.retry > 3 {
+				t.Errorf("%s: retry %d, beyond 4 attempts", thread, a.retry)
+			}
+			if i == 0 || as[i-1].label != a.label || as[i-1].retry != a.retry-1 || as[i-1].code != "429" {
+				t.Errorf("%s: retry %d of %s does not follow a throttled attempt %d", thread, a.retry, a.label, a.retry-1)
+				continue
+			}
+			prev := as[i-1]
+			waitMs := retryAfterMs(t, prev.ra, prev.date)
+			if got := a.start - prev.end; got < waitMs {
+				t.Errorf("%s: retry %d started %d ms after the 429, whose Retry-After %q asked for %d ms", thread, a.retry, got, prev.ra, waitMs)
+			}
+			checked++
+		}
+	}
+	if r.force429 && checked == 0 {
+		t.Error("no retry checked")
+	}
+}
+
+// retryAfterMs returns the wait a captured Retry-After asks for: seconds,
+// or an HTTP-date minus the response's Date header.
+func retryAfterMs(t *testing.T, ra, date string) int64 {
+	t.Helper()
+	if secs, err := strconv.ParseFloat(ra, 64); err == nil {
+		return int64(secs * 1000)
+	}
+	at, err := http.ParseTime(ra)
+	if err != nil {
+		t.Errorf("Retry-After %q is neither seconds nor an HTTP-date", ra)
+		return 0
+	}
+	now, err := http.ParseTime(date)
+	if err != nil {
+		t.Errorf("Date header %q", date)
+		return 0
+	}
+	return at.Sub(now).Milliseconds()
 }
