@@ -11,19 +11,14 @@ const (
 
 // Constant Throughput Timer calcMode values.
 const (
-	CalcThisThread        = 0 // each thread paces itself: total = throughput × threads
-	CalcAllThreads        = 1 // per-thread share of all active threads
-	CalcGroupThreads      = 2 // per-thread share of the group's active threads
-	CalcAllShared         = 3 // one schedule shared by all threads
-	CalcGroupShared       = 4 // one schedule shared by the group's threads
-	calcModeUnknown       = -1
-	defaultPTTPeriodS     = 3600
-	defaultPTTThroughput  = 100
-	defaultPTTDurationS   = 3600
-	defaultPTTExactLimit  = 10000
-	defaultPTTBatchSize   = 1
-	defaultPTTBatchDelay  = 0
-	defaultPTTSurplusPcnt = 1.0
+	CalcThisThread       = 0 // each thread paces itself: total = throughput × threads
+	CalcAllThreads       = 1 // per-thread share of all active threads
+	CalcGroupThreads     = 2 // per-thread share of the group's active threads
+	CalcAllShared        = 3 // one schedule shared by all threads
+	CalcGroupShared      = 4 // one schedule shared by the group's threads
+	calcModeUnknown      = -1
+	defaultPTTPeriodS    = 3600 // Precise Throughput Timer defaults (BeanInfo)
+	defaultPTTThroughput = 100
 )
 
 var calcModeLabels = []string{

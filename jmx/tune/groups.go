@@ -135,10 +135,12 @@ func (t *tuner) planGroups(targets []*jmx.Element) error {
 			}
 			if !gp.rampOK || need > gp.curRamp {
 				gp.newRamp = need
+				minRamp := math.Ceil(float64(n) / gp.startRate)
 				gp.rampWhy = fmt.Sprintf("%d threads started over %s s start %s threads/s; %s, so the ramp-up must be at least %d/%s = %s s",
-					n, fmtNum(gp.curRamp), startsPerS(n, gp.curRamp), gp.startWhy, n, fmtRate(gp.startRate), fmtNum(math.Ceil(float64(n)/gp.startRate)))
-				if rec.RampUpS > float64(n)/gp.startRate {
-					gp.rampWhy += fmt.Sprintf(" (the analysis recommends %s s)", fmtNum(rec.RampUpS))
+					n, fmtNum(gp.curRamp), startsPerS(n, gp.curRamp), gp.startWhy, n, fmtRate(gp.startRate), fmtNum(minRamp))
+				if need > minRamp {
+					gp.rampWhy = fmt.Sprintf("the analysis recommends a ramp-up of %s s (thread starts alone need at least %d/%s = %s s: %s)",
+						fmtNum(need), n, fmtRate(gp.startRate), fmtNum(minRamp), gp.startWhy)
 				}
 			}
 		}
