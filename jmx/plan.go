@@ -170,7 +170,6 @@ func (p *Plan) parse() error {
 				return p.errorAt(sc.start, fmt.Sprintf("a second root element <%s> after </%s> (closed at line %d): the file holds more than one XML document or trailing content; keep a single <%s> document",
 					sc.name, root.FullTag(), p.lineOf(rootEnd), RootTag))
 			}
-			sc.sawElement = true
 			e := etree.NewElement(sc.name)
 			for _, a := range sc.attrs {
 				e.CreateAttr(a.name, a.value)

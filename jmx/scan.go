@@ -19,16 +19,15 @@ type scanner struct {
 	pos int
 
 	// The current token.
-	kind       tokKind
-	start      int    // offset of the token
-	name       string // element name, or processing instruction target
-	attrs      []scanAttr
-	data       string // text (decoded), comment, PI instruction, directive
-	selfClose  bool
-	err        string
-	errAt      int
-	sawDecl    bool
-	sawElement bool
+	kind      tokKind
+	start     int    // offset of the token
+	name      string // element name, or processing instruction target
+	attrs     []scanAttr
+	data      string // text (decoded), comment, PI instruction, directive
+	selfClose bool
+	err       string
+	errAt     int
+	sawDecl   bool
 }
 
 type tokKind int
@@ -413,8 +412,8 @@ func (s *scanner) procInst() tokKind {
 	s.data = strings.TrimLeft(inst, " \t\r\n")
 	s.kind = tokPI
 	if strings.EqualFold(target, "xml") {
-		if s.sawDecl || s.start != 0 && s.sawElement {
-			return s.fail(s.start, "<?xml ...?> declaration not at the start of the file")
+		if s.sawDecl {
+			return s.fail(s.start, "a second <?xml ...?> declaration")
 		}
 		s.sawDecl = true
 		if v := declAttr(s.data, "version"); v != "" && v != "1.0" {

@@ -414,23 +414,9 @@ func (w *writer) startTag(e *etree.Element, selfClose bool) {
 	}
 }
 
-// escapeText escapes s as element text the way JMeter (XStream) does:
-// & < > " ' as entities and carriage returns as &#xd;.
-func escapeText(s string) string {
-	var b bytes.Buffer
-	writeEscaped(&b, s, false)
-	return b.String()
-}
-
-// escapeAttr escapes s as a double-quoted attribute value.
-func escapeAttr(s string) string {
-	var b bytes.Buffer
-	writeEscaped(&b, s, true)
-	return b.String()
-}
-
-// writeEscaped writes s escaped (see escapeText); in an attribute, line
-// ends and tabs are written as character references too.
+// writeEscaped writes s escaped the way JMeter (XStream) does: & < > " '
+// as entities and carriage returns as &#xd;; in an attribute, line ends and
+// tabs are written as character references too.
 func writeEscaped(b *bytes.Buffer, s string, attr bool) {
 	last := 0
 	for i := 0; i < len(s); i++ {

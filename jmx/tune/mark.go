@@ -50,6 +50,15 @@ func markOf(e *jmx.Element) (mark, bool) {
 	return mark{role: m[1], key: m[2]}, true
 }
 
+// MarkOf returns the role (RolePacer, RoleRetryLoop, ...) and sampler key
+// of an element jmtune tune added; ok is false for the plan's own
+// elements. The key also names the retry loop's variables
+// (jmtuneRetry_<key>, ...).
+func MarkOf(e *jmx.Element) (role, key string, ok bool) {
+	m, ok := markOf(e)
+	return m.role, m.key, ok
+}
+
 // isManaged reports whether jmtune added e.
 func isManaged(e *jmx.Element) bool {
 	_, ok := markOf(e)
