@@ -365,12 +365,8 @@ func tuneOverrides(c *cli.Context, s *tune.Settings) error {
 	default:
 		return usageErrorf("--jmeter-version: want 2.13 or 5.6, got %q", s.JMeterVersion)
 	}
-	if s.JMeterVersion == "2.13" && (s.Timer == analysis.TimerPrecise || (s.Timer == "" && s.Rec.Timer.Type == analysis.TimerPrecise)) {
-		if s.Timer == "" {
-			s.Timer = analysis.TimerConstant // the analysis's suggestion cannot run on 2.13
-		} else {
-			return usageErrorf("--timer precise: JMeter 2.13 refuses to load a plan with a Precise Throughput Timer (it came with JMeter 4.0); use --timer constant, or --jmeter-version 5.6")
-		}
+	if s.JMeterVersion == "2.13" && s.Timer == analysis.TimerPrecise {
+		return usageErrorf("--timer precise: JMeter 2.13 refuses to load a plan with a Precise Throughput Timer (it came with JMeter 4.0); use --timer constant, or --jmeter-version 5.6")
 	}
 	return nil
 }

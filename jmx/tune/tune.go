@@ -197,6 +197,10 @@ func (t *tuner) fill() error {
 	t.timerType = s.Timer
 	if t.timerType == "" {
 		t.timerType = s.Rec.Timer.Type
+		if t.timerType == analysis.TimerPrecise && s.JMeterVersion == "2.13" {
+			t.timerType = analysis.TimerConstant
+			t.note("note", "Constant Throughput Timer instead of the recommended Precise Throughput Timer", "", "JMeter 2.13 refuses to load a plan with a Precise Throughput Timer (4.0+)")
+		}
 	}
 	if t.timerType == "" {
 		t.timerType = analysis.TimerConstant

@@ -624,3 +624,23 @@ func BenchmarkTuneLargest(b *testing.B) {
 		}
 	}
 }
+
+// TestPreciseRecommendedOn213 falls back to the Constant Throughput Timer,
+// with a note, when the analysis recommends the Precise one for JMeter 2.13.
+func TestPreciseRecommendedOn213(t *testing.T) {
+	s := seedSettings()
+	s.Rec.Timer.Type = analysis.TimerPrecise
+	s.JMeterVersion = "2.13"
+	out, res := tuneBytes(t, load(t, seedFile), s)
+	q := reparse(t, out)
+	if tts := q.ThroughputTimers(); len(tts) != 1 || !tts[0].IsConstant() {
+		t.Fatalf("pacers %v", tts)
+	}
+	noted := false
+	for _, c := range res.Changes {
+		noted = noted || c.Action == "note" && strings.Contains(c.What, "instead of the recommended Precise")
+	}
+	if !noted {
+		t.Error("no note about the fallback")
+	}
+}
