@@ -161,7 +161,11 @@ func tuneAction(c *cli.Context) error {
 		if d := jmx.UnifiedDiff("a/"+planFile, "b/"+s.Output, p.Original(), tuned, 3); d != "" {
 			fmt.Fprintf(stdout, "\n%s", d)
 		}
-		fmt.Fprintf(stdout, "\ndry run: nothing written (would write %s and %s)\n", s.Output, propsFile)
+		if out == "" {
+			fmt.Fprintf(stdout, "\ndry run: nothing written\n")
+		} else {
+			fmt.Fprintf(stdout, "\ndry run: nothing written (would write %s and %s)\n", out, propsFile)
+		}
 		return nil
 	}
 	if err := checkPropsFile(propsFile, c.Bool("force")); err != nil {
