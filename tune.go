@@ -140,18 +140,22 @@ func tuneAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	before := p.CheckPairs()
+	for _, pe := range before {
+		fmt.Fprintf(stderr, "jmtune tune: warning: %s:%d: %s, in %s (JMeter may read this part of the plan differently)\n", planFile, pe.Line, pe.Msg, pe.Path)
+	}
 	res, err := tune.Tune(p, s)
 	if err != nil {
 		return fmt.Errorf("tune %s: %w", planFile, err)
 	}
 	tuned := p.Bytes()
 	// Safety net: the output must parse and keep the pairing rule.
-	q, err := jmx.Parse(out, tuned)
+	q, err := jmx.Parse(s.Output, tuned)
 	if err != nil {
 		return fmt.Errorf("tune: internal error, the tuned plan does not parse (nothing written): %w", err)
 	}
-	if perrs := q.CheckPairs(); len(perrs) > 0 {
-		return fmt.Errorf("tune: internal error, the tuned plan breaks the element/hashTree pairing at %v (nothing written)", perrs[0])
+	if perrs := q.CheckPairs(); len(perrs) > len(before) {
+		return fmt.Errorf("tune: internal error, the tuned plan breaks the element/hashTree pairing at %v (nothing written)", perrs[len(perrs)-1])
 	}
 
 	changed := !bytes.Equal(tuned, p.Original())
@@ -191,7 +195,6 @@ func tuneAction(c *cli.Context) error {
 		return fmt.Errorf("tune: writing %s: %w", propsFile, err)
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\nrun it with: jmeter -n -t %s -q %s -l results.csv\n", s.Output, propsFile, s.Output, propsFile)
-	_ = stderr
 	return nil
 }
 

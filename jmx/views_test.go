@@ -353,3 +353,40 @@ func sscanHunk(l string, as, an, bs, bn *int) (int, error) {
 	}
 	return 4, parse(f[2], bs, bn)
 }
+
+// TestModuleCalls resolves the Module Controllers of the DEFRA plan: its
+// HTTP samplers live in Test Fragments and run in the thread group whose
+// Module Controllers name them (node_path).
+func TestModuleCalls(t *testing.T) {
+	p := loadCorpus(t, "DEFRA__rod-catch-returns-performance-tests__FrontendTests.jmx")
+	calls := p.ModuleCalls()
+	if len(calls) < 10 {
+		t.Fatalf("%d module calls resolved", len(calls))
+	}
+	for _, c := range calls {
+		if c.Target.ThreadGroup() != nil || c.Group == nil {
+			t.Errorf("%s -> %s (group %v)", c.Module.Path(), c.Target.Path(), c.Group)
+		}
+	}
+	n := 0
+	for _, s := range p.Samplers() {
+		if !s.IsHTTPSampler() {
+			continue
+		}
+		gs := p.RunningGroups(s, calls)
+		if s.ThreadGroup() == nil && len(gs) == 0 {
+			t.Errorf("%s: run by no thread group", s.Path())
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("%d HTTP samplers", n)
+	}
+	// A path that does not resolve gives nil.
+	m := calls[0].Module
+	rows := CollectionProp(m.Node, "ModuleController.node_path").ChildElements()
+	rows[len(rows)-1].SetText("no such controller")
+	if m.ModuleTarget() != nil {
+		t.Error("unresolvable node_path resolved")
+	}
+}

@@ -13,7 +13,7 @@ func (t *tuner) cache() error {
 		return nil
 	}
 	targets := t.p.Find(func(e *jmx.Element) bool {
-		return e.Kind() == jmx.KindSampler && e.Active() && !isManaged(e) && e.ThreadGroup() != nil && t.s.CacheLabels.Match(e.Name())
+		return e.Kind() == jmx.KindSampler && e.Active() && !isManaged(e) && len(t.runs(e)) > 0 && t.s.CacheLabels.Match(e.Name())
 	})
 	if len(targets) == 0 {
 		return fmt.Errorf("--cache-labels %q: no enabled sampler in a thread group has a matching name (the samplers are: %s)", t.s.CacheLabels, t.samplerNames())
@@ -47,7 +47,7 @@ func (t *tuner) cache() error {
 			"--cache-labels: the response is the same for a thread's whole session (fetch once per session, not once per iteration)")
 	}
 	// A looping thread group whose samplers all run once would spin.
-	for _, g := range groupsOf(wrapped) {
+	for _, g := range t.groupsOf(wrapped) {
 		loops, ok := g.Loops()
 		if ok && loops >= 0 {
 			continue
@@ -60,8 +60,10 @@ func (t *tuner) cache() error {
 			if e.Kind() == jmx.KindController && e.TestClass() == "OnceOnlyController" {
 				return false
 			}
-			if e.Kind() == jmx.KindSampler && e.Active() && e.ThreadGroup() != nil && e.ThreadGroup().Same(g.Element) {
-				busy = true
+			if e.Kind() == jmx.KindSampler && e.Active() {
+				for _, r := range t.runs(e) {
+					busy = busy || r.Same(g.Element)
+				}
 			}
 			return true
 		})

@@ -33,7 +33,7 @@ type groupPlan struct {
 // samplers.
 func (t *tuner) planGroups(targets []*jmx.Element) error {
 	t.gplans = map[*etree.Element]*groupPlan{}
-	groups := groupsOf(targets)
+	groups := t.groupsOf(targets)
 	rec := t.s.Rec
 	x := rec.TargetRatePerS
 	var total float64
@@ -228,8 +228,10 @@ func (t *tuner) errorActions() {
 func (t *tuner) hasRetry(tg *jmx.ThreadGroup) bool {
 	found := false
 	tg.Plan.Walk(func(e *jmx.Element) bool {
-		if m, ok := markOf(e); ok && m.role == RoleRetryLoop && e.ThreadGroup() != nil && e.ThreadGroup().Same(tg.Element) {
-			found = true
+		if m, ok := markOf(e); ok && m.role == RoleRetryLoop {
+			for _, g := range t.runs(e) {
+				found = found || g.Same(tg.Element)
+			}
 		}
 		return !found
 	})

@@ -43,16 +43,18 @@ type alloc struct {
 func (t *tuner) allocate(targets []*jmx.Element) []alloc {
 	rec := t.s.Rec
 	x := rec.TargetRatePerS
-	groups := groupsOf(targets)
+	groups := t.groupsOf(targets)
 	// Throttled samplers per group that run on every iteration: the rate
 	// is split among them. A sampler that runs once per thread (in a Once
 	// Only Controller) takes no share.
 	perGroup := map[*etree.Element]int{}
 	allPerGroup := map[*etree.Element]int{}
 	for _, s := range targets {
-		allPerGroup[s.ThreadGroup().Node]++
-		if onceAncestor(s) == nil {
-			perGroup[s.ThreadGroup().Node]++
+		for _, g := range t.runs(s) {
+			allPerGroup[g.Node]++
+			if onceAncestor(s) == nil {
+				perGroup[g.Node]++
+			}
 		}
 	}
 	threads := func(g *jmx.ThreadGroup) float64 {
@@ -79,7 +81,7 @@ func (t *tuner) allocate(targets []*jmx.Element) []alloc {
 	constant := t.timerType == analysis.TimerConstant
 	var out []alloc
 	for _, s := range targets {
-		g := s.ThreadGroup()
+		g := t.groupOf(s)
 		k := float64(max(1, perGroup[g.Node]))
 		if onceAncestor(s) != nil {
 			k = 1

@@ -123,12 +123,17 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 		return nil, err
 	}
 	if p.TestPlan() == nil {
-		return nil, fmt.Errorf("%s: no TestPlan element", p.File)
+		return nil, errors.New("no TestPlan element under the root: a template or a fragment, not a plan that runs")
 	}
 	t.collectKeys()
 	targets, err := t.throttled()
 	if err != nil {
 		return nil, err
+	}
+	if len(targets) == 0 {
+		t.note("note", "nothing to tune", "", "no enabled sampler runs in a thread group of this plan, so there is nothing to pace or retry")
+		t.res.UserProperties = UserProperties(t.outName(), t.s.Version)
+		return t.res, nil
 	}
 	for _, e := range targets {
 		t.res.Throttled = append(t.res.Throttled, e.Path())
@@ -148,11 +153,7 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 	}
 	t.errorActions()
 	t.suggestions()
-	out := t.s.Output
-	if out == "" {
-		out = p.File
-	}
-	t.res.UserProperties = UserProperties(out, t.s.Version)
+	t.res.UserProperties = UserProperties(t.outName(), t.s.Version)
 	return t.res, nil
 }
 
@@ -168,6 +169,35 @@ type tuner struct {
 	gorder []*groupPlan
 	// skeys are the keys of the throttled and retried samplers.
 	skeys map[*etree.Element]string
+	// calls are the plan's Module Controllers and what they run.
+	calls []jmx.ModuleCall
+}
+
+// outName returns the name of the tuned plan's file.
+func (t *tuner) outName() string {
+	if t.s.Output != "" {
+		return t.s.Output
+	}
+	return t.p.File
+}
+
+// runs returns the thread groups that run e (see jmx.Plan.RunningGroups).
+func (t *tuner) runs(e *jmx.Element) []*jmx.ThreadGroup {
+	if t.calls == nil {
+		t.calls = t.p.ModuleCalls()
+		if t.calls == nil {
+			t.calls = []jmx.ModuleCall{}
+		}
+	}
+	return t.p.RunningGroups(e, t.calls)
+}
+
+// groupOf returns the first thread group that runs e, or nil.
+func (t *tuner) groupOf(e *jmx.Element) *jmx.ThreadGroup {
+	if gs := t.runs(e); len(gs) > 0 {
+		return gs[0]
+	}
+	return nil
 }
 
 func (t *tuner) fill() error {
@@ -261,7 +291,7 @@ func (t *tuner) note(action, what, where, why string) {
 func (t *tuner) throttled() ([]*jmx.Element, error) {
 	var out []*jmx.Element
 	candidate := func(e *jmx.Element) bool {
-		return e.Kind() == jmx.KindSampler && e.TestClass() != "TestAction" && e.Active() && !isManaged(e) && e.ThreadGroup() != nil
+		return e.Kind() == jmx.KindSampler && e.TestClass() != "TestAction" && e.Active() && !isManaged(e) && len(t.runs(e)) > 0
 	}
 	switch {
 	case !t.s.Labels.Empty():
@@ -297,15 +327,19 @@ func (t *tuner) throttled() ([]*jmx.Element, error) {
 			return nil, fmt.Errorf("%w: none of the throttled labels (%s) names an enabled sampler of a thread group in %s; the samplers are: %s; pass --labels GLOB", ErrNoSamplers, strings.Join(t.s.Limit.Labels, ", "), t.p.File, t.samplerNames())
 		}
 	default:
-		out = t.p.Find(func(e *jmx.Element) bool {
-			if !candidate(e) || !e.IsHTTPSampler() {
+		normal := func(e *jmx.Element) bool {
+			if !candidate(e) {
 				return false
 			}
-			tg := e.ThreadGroup()
+			tg := t.groupOf(e)
 			return tg.Type() != jmx.GroupSetup && tg.Type() != jmx.GroupTeardown
-		})
+		}
+		out = t.p.Find(func(e *jmx.Element) bool { return normal(e) && e.IsHTTPSampler() })
 		if len(out) == 0 {
-			return nil, fmt.Errorf("%w: %s has no enabled HTTP sampler in a thread group; pass --labels GLOB to choose samplers (the samplers are: %s)", ErrNoSamplers, t.p.File, t.samplerNames())
+			out = t.p.Find(normal)
+			if len(out) > 0 {
+				t.note("note", "no HTTP sampler: every sampler is taken as throttled", "", "the plan's thread groups run no HTTP Request; pass --labels to choose the samplers the limit applies to")
+			}
 		}
 	}
 	return out, nil
@@ -339,24 +373,25 @@ func (t *tuner) retryTargets(throttled []*jmx.Element) []*jmx.Element {
 	}
 	return t.p.Find(func(e *jmx.Element) bool {
 		return e.Kind() == jmx.KindSampler && e.TestClass() != "TestAction" && e.Active() && !isManaged(e) &&
-			e.ThreadGroup() != nil && t.s.RetryLabels.Match(e.Name())
+			len(t.runs(e)) > 0 && t.s.RetryLabels.Match(e.Name())
 	})
 }
 
-// groupOf returns the thread groups of the samplers, in document order.
-func groupsOf(samplers []*jmx.Element) []*jmx.ThreadGroup {
+// groupsOf returns the thread groups that run the samplers, in order.
+func (t *tuner) groupsOf(samplers []*jmx.Element) []*jmx.ThreadGroup {
 	var out []*jmx.ThreadGroup
 	for _, s := range samplers {
-		tg := s.ThreadGroup()
-		dup := false
-		for _, g := range out {
-			if g.Same(tg.Element) {
-				dup = true
-				break
+		for _, tg := range t.runs(s) {
+			dup := false
+			for _, g := range out {
+				if g.Same(tg.Element) {
+					dup = true
+					break
+				}
 			}
-		}
-		if !dup {
-			out = append(out, tg)
+			if !dup {
+				out = append(out, tg)
+			}
 		}
 	}
 	return out

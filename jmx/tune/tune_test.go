@@ -433,19 +433,9 @@ func TestCorpus(t *testing.T) {
 		before := len(p0.CheckPairs())
 		for _, timer := range []string{analysis.TimerConstant, analysis.TimerPrecise, analysis.TimerShaping} {
 			p := load(t, f)
-			s := rate(5, analysis.ScopeShared)
-			s.Labels = jmx.MustGlob("*")
+			s := rate(5, analysis.ScopeShared) // default labels: the HTTP samplers, else all
 			s.Timer = timer
-			s.CacheLabels = jmx.Glob{}
 			res, err := Tune(p, s)
-			if errors.Is(err, ErrNoSamplers) {
-				if active := p.Find(func(e *jmx.Element) bool {
-					return e.Kind() == jmx.KindSampler && e.TestClass() != "TestAction" && e.Active() && e.ThreadGroup() != nil
-				}); len(active) > 0 {
-					t.Errorf("%s: %v but it has %d active samplers", filepath.Base(f), err, len(active))
-				}
-				continue
-			}
 			if err != nil {
 				t.Errorf("%s (%s): %v", filepath.Base(f), timer, err)
 				continue
@@ -467,7 +457,14 @@ func TestCorpus(t *testing.T) {
 			if timer == analysis.TimerConstant {
 				tuned++
 				if len(res.Throttled) == 0 {
-					t.Errorf("%s: nothing throttled", filepath.Base(f))
+					// Only a plan whose groups run no sampler, directly or
+					// through Module Controllers, has nothing to tune.
+					calls := p0.ModuleCalls()
+					if active := p0.Find(func(e *jmx.Element) bool {
+						return e.Kind() == jmx.KindSampler && e.TestClass() != "TestAction" && e.Active() && len(p0.RunningGroups(e, calls)) > 0
+					}); len(active) > 0 {
+						t.Errorf("%s: nothing throttled but %d samplers run", filepath.Base(f), len(active))
+					}
 				}
 			}
 		}
@@ -642,5 +639,51 @@ func TestPreciseRecommendedOn213(t *testing.T) {
 	}
 	if !noted {
 		t.Error("no note about the fallback")
+	}
+}
+
+// TestFragments tunes the DEFRA plan, whose HTTP samplers are in Test
+// Fragments run by Module Controllers: they are paced and retried, and the
+// thread group that runs them gets the ramp-up.
+func TestFragments(t *testing.T) {
+	p := load(t, filepath.Join(testenv.Shared(t), "corpus", "jmx", "DEFRA__rod-catch-returns-performance-tests__FrontendTests.jmx"))
+	calls := p.ModuleCalls()
+	var http []*jmx.Element
+	for _, s := range p.Samplers() {
+		if s.IsHTTPSampler() && s.Active() && len(p.RunningGroups(s, calls)) > 0 {
+			http = append(http, s)
+		}
+	}
+	groups := map[string]bool{}
+	for _, s := range http {
+		for _, g := range p.RunningGroups(s, calls) {
+			groups[g.Name()] = true
+		}
+	}
+	// 25 threads in three groups, 30 s ramp-ups: at 0.5/s the thread starts
+	// need 25/0.5 = 50 s in each group (each gets its share of the rate).
+	out, res := tuneBytes(t, p, rate(0.5, analysis.ScopeShared))
+	q := reparse(t, out)
+	if len(res.Throttled) != len(http) || len(q.ThroughputTimers()) != len(http) {
+		t.Fatalf("%d throttled, %d pacers; %d HTTP samplers run", len(res.Throttled), len(q.ThroughputTimers()), len(http))
+	}
+	loops := 0
+	q.Walk(func(e *jmx.Element) bool {
+		if m, ok := markOf(e); ok && m.role == RoleRetryLoop {
+			loops++
+		}
+		return true
+	})
+	if loops != len(http) {
+		t.Errorf("%d retry loops for %d samplers", loops, len(http))
+	}
+	ramped := 0
+	for _, c := range res.Changes {
+		if c.What == "ramp-up (s) 30 -> 50" && groups[c.Where[strings.LastIndex(c.Where, "/")+1:]] {
+			ramped++
+		}
+	}
+	if ramped != len(groups) || len(groups) != 3 {
+		t.Errorf("%d ramp-ups 30 -> 50 s for the %d groups %v that run the fragments", ramped, len(groups), groups)
 	}
 }
