@@ -256,8 +256,8 @@ func TestEndToEnd(t *testing.T) {
 	predicted := e2eReadJTL(t, path("predicted.csv"))
 	pShare := e2eThrottledShare(predicted)
 	ws, phase := *ana.Limit.WindowS, *ana.Limit.PhaseS
-	pRate, pWin := e2eJTLSteadyRate(predicted, ws, phase)
-	rRate, rWin := e2eJTLSteadyRate(rerun, ws, phase)
+	pRate, pWin := e2eJTLSteadyRate(predicted, e2eLabel, ws, phase)
+	rRate, rWin := e2eJTLSteadyRate(rerun, e2eLabel, ws, phase)
 	t.Logf("simulate: predicted %.2f%% throttled, %.1f req/s accepted (%d windows); rerun %.2f%%, %.1f req/s (%d windows)",
 		100*pShare, pRate, pWin, 100*share, rRate, rWin)
 	if math.Abs(pShare-share) > e2eSimShareAbs {
@@ -473,10 +473,10 @@ func e2eServerSteadyRate(log []testserver.Record, origin, fromNs, w int64) (floa
 }
 
 // e2eJTLSteadyRate is the same measure on a result file alone: accepted
-// GET script samples (retries included) starting in the whole windows of
-// length ws at phase (epoch seconds mod ws) between the hold start and the
-// last sample's start, over their length.
-func e2eJTLSteadyRate(ss []jtl.Sample, ws, phase float64) (float64, int) {
+// samples of label (retries "<label> (retry n)" included) starting in the
+// whole windows of length ws at phase (epoch seconds mod ws) between the
+// hold start and the last sample's start, over their length.
+func e2eJTLSteadyRate(ss []jtl.Sample, label string, ws, phase float64) (float64, int) {
 	w := int64(math.Round(ws * 1000))
 	origin := int64(math.Round(phase * 1000))
 	from, end := e2eHoldStart(ss), ss[len(ss)-1].Start
@@ -489,7 +489,7 @@ func e2eJTLSteadyRate(ss []jtl.Sample, ws, phase float64) (float64, int) {
 	accepted := 0
 	for i := range ss {
 		s := &ss[i]
-		if base, _ := jtl.SplitRetryLabel(s.Label); base == e2eLabel && s.Start >= first && s.Start < last &&
+		if base, _ := jtl.SplitRetryLabel(s.Label); base == label && s.Start >= first && s.Start < last &&
 			strings.HasPrefix(s.ResponseCode, "2") {
 			accepted++
 		}
