@@ -89,21 +89,34 @@ func buildEvents(t *table, limited []bool, run0 int64) *events {
 		e.label = append(e.label, t.label[i])
 	}
 	// Order by arrival (nearly sorted already: rows are sorted by start).
+	// Within one arrival instant (timestamps are whole ms), admissions go
+	// before rejections: a rejection followed in the same millisecond by
+	// an admission would need a window reset or a token refill in that
+	// very millisecond, while JMeter writes the fast rejection first (it
+	// writes samples as they end).
 	n := len(e.t)
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
+	cmp := func(a, b int) int {
+		switch {
+		case e.t[a] < e.t[b]:
+			return -1
+		case e.t[a] > e.t[b]:
+			return 1
+		}
+		return int(e.y[a]&evThrottled) - int(e.y[b]&evThrottled)
 	}
-	if !slices.IsSorted(e.t) {
-		slices.SortStableFunc(idx, func(a, b int32) int {
-			switch {
-			case e.t[a] < e.t[b]:
-				return -1
-			case e.t[a] > e.t[b]:
-				return 1
-			}
-			return 0
-		})
+	sorted := true
+	for i := 1; i < n; i++ {
+		if cmp(i-1, i) > 0 {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortStableFunc(idx, func(a, b int32) int { return cmp(int(a), int(b)) })
 		e.t = permute(e.t, idx)
 		e.dep = permute(e.dep, idx)
 		e.y = permute(e.y, idx)

@@ -283,6 +283,12 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 	bi := bestMiddle(ths)
 	m := &modelFit{algo: AlgoFixedWindow, sc: sc, cont: ws[bi], phase: phs[bi], th: ths[bi], k: 3}
 	m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
+	if len(iv) > 0 {
+		snapWindow(m, func(W float64) (thresholdFit, func()) {
+			_, ph := stab(iv, W)
+			return eval(W, ph, false), func() { m.phase = ph }
+		})
+	}
 	if len(iv) == 0 {
 		m.note = "no window reset was observed: window weakly identified"
 	}
@@ -326,11 +332,7 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 		}
 		if bestPer.th.mis < m.th.mis {
 			// Refine the window with per-partition phases.
-			var ws []float64
-			var ths []thresholdFit
-			var all [][]float64
-			for s := -steps; s <= steps; s++ {
-				W := bestPer.W * (1 + 0.02*float64(s)/float64(steps))
+			perPhases := func(W float64) []float64 {
 				phs := make([]float64, sc.nparts)
 				for p := range phs {
 					phs[p] = m.phase
@@ -338,6 +340,14 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 						_, phs[p] = stab(per[p], W)
 					}
 				}
+				return phs
+			}
+			var ws []float64
+			var ths []thresholdFit
+			var all [][]float64
+			for s := -steps; s <= steps; s++ {
+				W := bestPer.W * (1 + 0.02*float64(s)/float64(steps))
+				phs := perPhases(W)
 				f.buf = fixedKeysPhases(f.buf, e, sc, W, phs, false)
 				ws = append(ws, W)
 				all = append(all, phs)
@@ -349,6 +359,11 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 				m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
 				m.variant = "per-partition-phase"
 				m.k++
+				snapWindow(m, func(W float64) (thresholdFit, func()) {
+					phs := perPhases(W)
+					f.buf = fixedKeysPhases(f.buf, e, sc, W, phs, false)
+					return f.score(f.buf), func() { m.phases = phs }
+				})
 				return m
 			}
 		}
@@ -361,6 +376,68 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 		m.k++
 	}
 	return m
+}
+
+// snapWindow replaces m's window by a round value near it (whole seconds,
+// else tenths, else hundredths of a second) when that predicts the
+// decisions about as well: at most sqrt(mismatches) more mismatches, the
+// counting noise of the fit (timing noise moves a few decisions across a
+// boundary either way). fit scores a window and returns a function that
+// sets the phase (or phases) fitted at that window. Servers are configured
+// in round units; a window estimated a few ms off drifts by a second or
+// more within a long run.
+func snapWindow(m *modelFit, fit func(W float64) (thresholdFit, func())) {
+	W := m.cont
+	slack := int(math.Sqrt(float64(m.th.mis)))
+	for _, unit := range []float64{1, 0.1, 0.01} {
+		if W < 2*unit {
+			continue
+		}
+		w := math.Round(W/unit) * unit
+		if math.Abs(w-W) > 0.02*W {
+			continue
+		}
+		if w == W {
+			return
+		}
+		th, set := fit(w)
+		if th.mis <= m.th.mis+slack {
+			m.cont, m.th = w, th
+			set()
+			m.contLo, m.contHi = math.Min(m.contLo, w), math.Max(m.contHi, w)
+			return
+		}
+	}
+}
+
+// snapRate replaces a token bucket's rate by a round value near it (whole
+// requests per second, per minute, tenths, hundredths per second) when that
+// predicts the decisions about as well (see snapWindow). The fit is sharp
+// in the rate: while throttled, the bucket's deficit drifts by the rate
+// error times the time since it was last full, so a rate 0.01% off can
+// mispredict many decisions of a long saturated run that the configured
+// rate gets right.
+func snapRate(m *modelFit, eval func(r float64) thresholdFit) {
+	r := m.cont
+	slack := int(math.Sqrt(float64(m.th.mis)))
+	for _, unit := range []float64{1, 1.0 / 60, 0.1, 0.01} {
+		if r < 2*unit {
+			continue
+		}
+		x := math.Round(r/unit) * unit
+		if math.Abs(x-r) > 0.01*r {
+			continue
+		}
+		if math.Abs(x-r) < 1e-9*r {
+			return
+		}
+		if th := eval(x); th.mis <= m.th.mis+slack {
+			m.cont, m.th = x, th
+			m.band = bucketBand(x)
+			m.contLo, m.contHi = math.Min(m.contLo, x), math.Max(m.contHi, x)
+			return
+		}
+	}
 }
 
 // bestMiddle returns the index of the middle of the longest run of minimal
@@ -463,7 +540,9 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 		if rel == 0.02 {
 			m := &modelFit{algo: AlgoSlidingWindow, variant: "log", sc: sc, cont: bestW, th: ths[bi], k: 2}
 			m.contLo, m.contHi = tiedRange(ws, ths, ths[bi].mis)
-			if th := f.evalSlidingCounted(sc, bestW); th.mis < m.th.mis {
+			f.refineSlidingByGap(m, eval)
+			snapWindow(m, func(W float64) (thresholdFit, func()) { return eval(W), func() {} })
+			if th := f.evalSlidingCounted(sc, m.cont); th.mis < m.th.mis {
 				m.countThr, m.th, m.k = true, th, m.k+1
 				m.variant = "log-rejected-counted"
 			}
@@ -471,6 +550,130 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 		}
 	}
 	return nil
+}
+
+// refineSlidingByGap sharpens a sliding-log fit. For a given limit L a
+// sliding log admits a request iff its partition's L-th most recent
+// counted request is at least W old, so for each L the best W is a
+// threshold on that age, found exactly by one sort. The mismatch count as
+// a function of W alone is spiky (a window a few ms off mispredicts whole
+// bursts of a saturated run), so a grid over W can miss the optimum that
+// this search over L finds. L is searched around the grid fit's limit.
+func (f *fitter) refineSlidingByGap(m *modelFit, eval func(W float64) thresholdFit) {
+	L0 := int(m.limitValue())
+	if L0 < 1 {
+		return
+	}
+	seen := map[int]bool{}
+	var ls []int
+	add := func(l int) {
+		if l >= 1 && !seen[l] {
+			seen[l] = true
+			ls = append(ls, l)
+		}
+	}
+	for k := -6; k <= 6; k++ {
+		add(int(math.Round(float64(L0) * math.Pow(1.06, float64(k)))))
+	}
+	for d := -2; d <= 2; d++ {
+		add(L0 + d)
+	}
+	bestL, bestW, bestMis := 0, 0.0, m.th.mis
+	for _, L := range ls {
+		if W, mis, ok := f.slidingGap(m.sc, L); ok && mis < bestMis {
+			bestL, bestW, bestMis = L, W, mis
+		}
+	}
+	if bestL == 0 {
+		return
+	}
+	// Around the best L, every L within a few.
+	for d := -3; d <= 3; d++ {
+		L := bestL + d
+		if L < 1 || seen[L] {
+			continue
+		}
+		if W, mis, ok := f.slidingGap(m.sc, L); ok && mis < bestMis {
+			bestL, bestW, bestMis = L, W, mis
+		}
+	}
+	if th := eval(bestW); th.mis < m.th.mis {
+		m.cont, m.th = bestW, th
+		m.contLo, m.contHi = math.Min(m.contLo, bestW), math.Max(m.contHi, bestW)
+	}
+}
+
+// slidingGap returns, for a sliding log of limit L in scope sc, the window
+// that mispredicts the fewest judged decisions in [f.lo, f.hi), and how
+// many it mispredicts: the middle of the best gap between consecutive ages
+// of the L-th most recent counted request.
+func (f *fitter) slidingGap(sc *scope, L int) (W float64, mis int, ok bool) {
+	e := f.e
+	type ageY struct {
+		age float64
+		thr bool
+	}
+	var v []ageY
+	var acc []float64
+	young := 0 // judged events with fewer than L counted before them: always admitted
+	youngThr := 0
+	for p := 0; p < sc.nparts; p++ {
+		acc = acc[:0]
+		for _, i := range sc.order[sc.segs[p]:sc.segs[p+1]] {
+			if e.y[i] != evCounted && e.t[i] >= f.lo && e.t[i] < f.hi {
+				thr := e.y[i] == evThrottled
+				if len(acc) < L {
+					young++
+					if thr {
+						youngThr++
+					}
+				} else {
+					v = append(v, ageY{e.t[i] - acc[len(acc)-L], thr})
+				}
+			}
+			if e.y[i] != evThrottled {
+				acc = append(acc, e.t[i])
+			}
+		}
+	}
+	if len(v) == 0 {
+		return 0, 0, false
+	}
+	slices.SortFunc(v, func(a, b ageY) int { return cmpF(a.age, b.age) })
+	// Threshold below every age: all admitted; each throttle is a mismatch.
+	cur := youngThr
+	for _, x := range v {
+		if x.thr {
+			cur++
+		}
+	}
+	best, bestK := cur, -1
+	for k := 0; k < len(v); k++ {
+		// The threshold moves above v[k]: it is now predicted throttled.
+		if v[k].thr {
+			cur--
+		} else {
+			cur++
+		}
+		if k+1 < len(v) && v[k+1].age == v[k].age {
+			continue
+		}
+		if cur < best {
+			best, bestK = cur, k
+		}
+	}
+	switch {
+	case bestK < 0:
+		W = v[0].age / 2
+	case bestK+1 < len(v):
+		W = (v[bestK].age + v[bestK+1].age) / 2
+	default:
+		W = v[bestK].age * 1.01
+	}
+	if W < 0.5 {
+		return 0, 0, false
+	}
+	return W, best, true
 }
 
 func (f *fitter) evalSlidingCounted(sc *scope, W float64) thresholdFit {
@@ -600,6 +803,7 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 		if rel == 0.01 {
 			fit := &modelFit{algo: AlgoTokenBucket, sc: sc, cont: rs[bi], th: ths[bi], k: 2, band: bucketBand(rs[bi])}
 			fit.contLo, fit.contHi = tiedRange(rs, ths, ths[bi].mis)
+			snapRate(fit, eval)
 			return fit
 		}
 	}

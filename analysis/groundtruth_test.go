@@ -107,8 +107,9 @@ func onsetTruth(samples []jtl.Sample, code string, gap float64) *int {
 }
 
 // TestGroundTruth runs the inference on generated runs with known limiters
-// and checks every parameter within the tolerances of section 7, and that
-// the algorithm is right in at least 90% of the scenarios.
+// and checks every parameter within the tolerances of section 7, the window
+// boundaries of fixed windows, and that the algorithm is right in at least
+// 90% of the scenarios.
 func TestGroundTruth(t *testing.T) {
 	cases := truthCases()
 	right := 0
@@ -134,6 +135,20 @@ func TestGroundTruth(t *testing.T) {
 		if ok {
 			right++
 		}
+		phase := ""
+		if fl, fixed := tc.cfg.lim.(*fixedLim); fixed && ok && tc.exp.Limit.Detected && tc.cfg.scope != "per-thread" {
+			// The generator's limiter sees seconds after startMs.
+			startMs := tc.cfg.startMs
+			if startMs == 0 {
+				startMs = 1_790_000_000_000 + int64(tc.cfg.seed%1000)*7919
+			}
+			g := trueGrid{BaseS: math.Mod(float64(startMs)/1000+fl.ph, fl.W), WindowS: fl.W}
+			msg, off := phaseFailure(res, g, phaseTolS)
+			if msg != "" {
+				fails = append(fails, msg)
+			}
+			phase = fmt.Sprintf(" boundary off %.3f s", off)
+		}
 		semOK := false
 		for _, s := range tc.sem {
 			semOK = semOK || s == res.RetryAfter.Semantics
@@ -141,7 +156,7 @@ func TestGroundTruth(t *testing.T) {
 		if !semOK {
 			fails = append(fails, fmt.Sprintf("retry_after.semantics %s, want %v", res.RetryAfter.Semantics, tc.sem))
 		}
-		table = append(table, fmt.Sprintf("%-34s %s", tc.name, summary(res)))
+		table = append(table, fmt.Sprintf("%-34s %s%s", tc.name, summary(res), phase))
 		for _, f := range fails {
 			t.Errorf("%s: %s", tc.name, f)
 		}

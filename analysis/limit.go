@@ -59,12 +59,9 @@ func (a *analysis) fillLimit() {
 		l.WindowS = fptr(b.cont)
 		l.RatePerS = fptr(lim / b.cont)
 		if (b.algo == AlgoFixedWindow || b.variant == "counter") && b.phases == nil {
-			ph := math.Mod(float64(a.run0)/1000+b.phase, b.cont)
-			if ph < 0 {
-				ph += b.cont
-			}
+			ph := epochPhase(a.run0, b.phase, b.cont, (e.lo+e.hi)/2)
 			l.PhaseS = fptr(ph)
-			if b.algo == AlgoFixedWindow && (ph < 0.25 || b.cont-ph < 0.25) {
+			if b.algo == AlgoFixedWindow && (ph < 0.25 || *l.WindowS-ph < 0.25) {
 				l.Variant = "clock-aligned"
 			}
 		}
@@ -109,6 +106,26 @@ func (a *analysis) fillLimit() {
 	if b.sc.name == ScopePerThread {
 		l.Caveats = append(l.Caveats, "per-thread scope: each JMeter thread (one user or token) has its own quota; rate_per_s is per thread")
 	}
+}
+
+// epochPhase converts a boundary grid found in run time (boundaries at
+// phase + k*w seconds after run0, epoch ms) into the phase_s that Limit
+// reports: boundaries at phase_s + k*W epoch seconds, where W is the window
+// exactly as reported (roundSig(w)). The boundary nearest mid (seconds after
+// run0) is converted, so that the reported grid matches the fitted one
+// through the run even though W is rounded; epoch seconds modulo an
+// unrounded w would put the boundaries anywhere.
+func epochPhase(run0 int64, phase, w, mid float64) float64 {
+	W := roundSig(w)
+	b := phase + math.Round((mid-phase)/w)*w // a fitted boundary near mid, run time
+	whole := run0 / 1000
+	frac := float64(run0%1000)/1000 + b
+	// (whole + frac) mod W without losing the fraction to 1.8e9.
+	ph := math.Mod(math.Mod(float64(whole), W)+frac, W)
+	if ph < 0 {
+		ph += W
+	}
+	return ph
 }
 
 // noLimit fills Limit when nothing (or too little) was throttled: lower

@@ -143,7 +143,8 @@ func analyzeFile(t *testing.T, path string) *analysis.Result {
 
 // TestRealScenarios analyses the real JMeter runs against a rate-limited
 // server in ../shared/scenarios (CSV and XML results of each) and checks
-// every judged field of expected.json within its tolerance.
+// every judged field of expected.json within its tolerance, and, for fixed
+// windows, the window boundaries against the server's (truth.json).
 func TestRealScenarios(t *testing.T) {
 	dir := filepath.Join(testenv.Shared(t), "scenarios")
 	entries, err := os.ReadDir(dir)
@@ -163,6 +164,10 @@ func TestRealScenarios(t *testing.T) {
 		if err := json.Unmarshal(raw, &exp); err != nil {
 			t.Fatalf("%s: %v", e.Name(), err)
 		}
+		grid, ok, err := scenarioGrid(filepath.Join(dir, e.Name(), "truth.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, f := range []string{"results.csv", "results.xml", "results.xml.gz", "results.csv.gz"} {
 			path := filepath.Join(dir, e.Name(), f)
 			if _, err := os.Stat(path); err != nil {
@@ -174,6 +179,11 @@ func TestRealScenarios(t *testing.T) {
 				fails, _ := judge(&exp, res)
 				for _, f := range fails {
 					t.Error(f)
+				}
+				if ok && res.Limit.Algorithm == analysis.AlgoFixedWindow {
+					if msg, _ := phaseFailure(res, grid, phaseTolS); msg != "" {
+						t.Error(msg)
+					}
 				}
 				if len(res.Verdict) < 3 || len(res.Verdict) > 6 {
 					t.Errorf("verdict has %d lines, want 3-6: %q", len(res.Verdict), res.Verdict)

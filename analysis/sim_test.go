@@ -16,8 +16,10 @@ import (
 // TestSimScenarios runs the inference on every ground-truth scenario of the
 // simulator (ratelimit-inference.md section 7), written as the JTL format the
 // scenario names and read back through jtl, and judges the answer with the
-// simulator's expectation (sim.Expect) and the scenarios' tolerances. The
-// algorithm must be right in at least 90% of the scenarios.
+// simulator's expectation (sim.Expect) and the scenarios' tolerances, and
+// the window boundaries of fixed windows and sliding-window counters
+// against the simulated server's. The algorithm must be right in at least
+// 90% of the scenarios.
 func TestSimScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates every scenario")
@@ -79,7 +81,15 @@ func TestSimScenarios(t *testing.T) {
 		if ok {
 			right++
 		}
-		table = append(table, fmt.Sprintf("%-34s truth %s | got %s", sc.Name, truthText(raw), summary(res)))
+		phase := ""
+		if g, fixed := simGrid(run, sc.Expect(run)); fixed && ok {
+			msg, off := phaseFailure(res, g, phaseTolS)
+			if msg != "" {
+				fails = append(fails, msg)
+			}
+			phase = fmt.Sprintf(" boundary off %.3f s", off)
+		}
+		table = append(table, fmt.Sprintf("%-34s truth %s | got %s%s", sc.Name, truthText(raw), summary(res), phase))
 		for _, f := range fails {
 			t.Errorf("%s: %s", sc.Name, f)
 		}
