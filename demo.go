@@ -106,8 +106,9 @@ func demoAction(c *cli.Context) error {
 		return err
 	}
 	r := before.Run
-	fmt.Fprintf(w, "jmtune demo: the seed case, a JMeter run of %d contact-centre agents (%s, %.0f s, %d requests, %s throttled)\n\n",
-		r.MaxThreads, demodata.RunFile, r.DurationS, r.Requests, demoPct(r.Share429))
+	fmt.Fprintf(w, "jmtune demo: the built-in seed case: %d contact-centre agents against an API limited per organisation,\n"+
+		"their run of %.0f s (%d requests, %s throttled; played by jmtune's simulator, written as JMeter 5.6 CSV)\n\n",
+		r.MaxThreads, r.DurationS, r.Requests, demoPct(r.Share429))
 	fmt.Fprintf(w, "$ jmtune analyze %s\n", runPath)
 	for _, v := range before.Verdict {
 		fmt.Fprintln(w, v)
@@ -134,11 +135,17 @@ func demoAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(w, "\n$ jmtune tune -t %s --analysis %s -o %s\n", planPath, anaPath, tunedPath)
 	n := 0
+	var tnotes []string
 	for _, ch := range tres.Changes {
-		if ch.Action != "note" && ch.Action != "keep" {
-			n++
-			fmt.Fprintf(w, "%3d. %s %s\n", n, ch.Action, ch.What)
+		if ch.Action == "note" || ch.Action == "keep" {
+			tnotes = append(tnotes, ch.What+": "+ch.Why)
+			continue
 		}
+		n++
+		fmt.Fprintf(w, "%3d. %s %s\n", n, ch.Action, ch.What)
+	}
+	for _, note := range tnotes {
+		fmt.Fprintf(w, "  note: %s\n", note)
 	}
 
 	// 3. Predict the tuned plan's run against the limit found.
@@ -162,9 +169,9 @@ func demoAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	after, err := analysis.Analyze(srun.Source(predPath), analysis.Config{Series: true, Tool: tool})
+	after, err := demoAnalyze(predPath, tool)
 	if err != nil {
-		return fmt.Errorf("demo: analysing the prediction: %w", err)
+		return err
 	}
 	a := after.Run
 	fmt.Fprintf(w, "\n$ jmtune simulate -t %s --analysis %s -o %s\n", tunedPath, anaPath, predPath)
@@ -195,8 +202,12 @@ func demoAction(c *cli.Context) error {
 	} {
 		fmt.Fprintf(w, "  %-*s  %s\n", demoWidth(dir), l[0], l[1])
 	}
-	fmt.Fprintf(w, "\nWith your own run: jmtune analyze results.jtl; jmtune tune -t plan.jmx -l results.jtl -o tuned.jmx;\n"+
-		"rerun it in JMeter; then jmtune check -l rerun.csv --against analysis.json and jmtune report -l results.jtl --after rerun.csv -o report\n")
+	fmt.Fprintf(w, "\nWith your own run and plan:\n"+
+		"  jmtune analyze results.jtl                                 (the verdict; --format json -o analysis.json to keep it)\n"+
+		"  jmtune tune -t plan.jmx --analysis analysis.json -o tuned.jmx\n"+
+		"  jmeter -n -t tuned.jmx -q tuned.jmx.user.properties -l rerun.csv\n"+
+		"  jmtune check -l rerun.csv --against analysis.json         (did the rerun keep the promise?)\n"+
+		"  jmtune report -l results.jtl --after rerun.csv -o report\n")
 	return nil
 }
 
