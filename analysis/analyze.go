@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"jmtune/jtl"
@@ -56,41 +57,125 @@ func Analyze(src jtl.Source, cfg Config) (*Result, error) {
 }
 
 // ingest reads src into a table.
+//
+// The table holds requests as the plan issued them: the leaf samples of
+// transactions. A Transaction Controller parent (responseMessage "Number of
+// samples in transaction", a Parallel Controller's too) is replaced by its
+// children, recursively (XML with "Generate parent sample"); without
+// children (CSV) it is skipped, its children being rows of their own. An
+// HTTP sample's own sub-samples (redirect hops followed by JMeter, embedded
+// resources) are not counted: the sample is one request in the units the
+// plan controls (a sampler run, which a throughput timer paces), with the
+// final hop's response code; CSV sub-result rows ("<label>-<n>") are
+// skipped for the same reason, also when JMeter 5.5+ writes them before
+// their parent (see dropNestedSubResults).
 func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
 	t := &table{}
 	st := &ingestStats{perFile: map[string]int{}}
+	// The reader marks a CSV row SubResult when it follows, in its file and
+	// thread, a row whose label it extends ("<label>-<n>"). When that row
+	// was a transaction parent (which is not counted), the sub-result is one
+	// of its children: a request to count.
+	type parentState struct {
+		tx     bool
+		thread string
+	}
+	parents := map[string]*parentState{}
+	var lastFile string
+	var last *parentState
 	for src.Scan() {
 		s := src.Sample()
 		st.read++
-		if s.Transaction || s.SubResult {
-			st.transaction++
-			continue
-		}
-		if cfg.Label != nil && !cfg.Label.MatchString(s.Label) {
-			st.filtered++
-			continue
-		}
-		if (cfg.FromMs != 0 && s.Start < cfg.FromMs) || (cfg.ToMs != 0 && s.Start >= cfg.ToMs) {
-			st.filtered++
-			continue
-		}
-		if _, ok := st.perFile[s.File]; !ok {
-			st.files = append(st.files, s.File)
-		}
-		st.perFile[s.File]++
-		rl := sampleRateLimit(s)
-		if rl.HasRetryAfter {
-			st.raSamples++
-			if rl.RetryAfterDate {
-				st.raDate++
+		if last == nil || s.File != lastFile {
+			lastFile = s.File
+			if last = parents[s.File]; last == nil {
+				last = &parentState{}
+				parents[s.File] = last
 			}
 		}
-		t.add(s, rl)
+		if s.SubResult {
+			if !last.tx || last.thread != s.ThreadName {
+				st.transaction++
+				continue
+			}
+		} else {
+			last.tx, last.thread = isTransaction(s), s.ThreadName
+		}
+		if isTransaction(s) {
+			if len(s.Children) == 0 {
+				st.transaction++
+				continue
+			}
+			st.transaction++
+			ingestChildren(t, st, s, cfg, 0)
+			continue
+		}
+		ingestOne(t, st, s, cfg)
 	}
 	if err := src.Err(); err != nil {
 		return nil, nil, err
 	}
+	dropNestedSubResults(t, st)
 	return t, st, nil
+}
+
+// maxDepth bounds the transaction nesting that ingest descends into.
+const maxDepth = 16
+
+// isTransaction reports whether s is a Transaction Controller (or Parallel
+// Controller) parent sample. Children are not marked by the reader, so the
+// responseMessage is tested again.
+func isTransaction(s *jtl.Sample) bool {
+	return s.Transaction || strings.HasPrefix(s.ResponseMessage, jtl.TransactionPrefix)
+}
+
+// ingestChildren adds the leaf samples under the transaction parent p.
+func ingestChildren(t *table, st *ingestStats, p *jtl.Sample, cfg Config, depth int) {
+	for k := range p.Children {
+		c := &p.Children[k]
+		if c.File == "" {
+			c.File, c.Source = p.File, p.Source
+		}
+		if c.Line == 0 {
+			c.Line = p.Line
+		}
+		if c.Engine == "" {
+			c.Engine = p.Engine
+		}
+		if isTransaction(c) {
+			st.transaction++
+			if depth < maxDepth {
+				ingestChildren(t, st, c, cfg, depth+1)
+			}
+			continue
+		}
+		st.leaves++
+		ingestOne(t, st, c, cfg)
+	}
+}
+
+// ingestOne adds one request sample unless the filters drop it.
+func ingestOne(t *table, st *ingestStats, s *jtl.Sample, cfg Config) {
+	if cfg.Label != nil && !cfg.Label.MatchString(s.Label) {
+		st.filtered++
+		return
+	}
+	if (cfg.FromMs != 0 && s.Start < cfg.FromMs) || (cfg.ToMs != 0 && s.Start >= cfg.ToMs) {
+		st.filtered++
+		return
+	}
+	if _, ok := st.perFile[s.File]; !ok {
+		st.files = append(st.files, s.File)
+	}
+	st.perFile[s.File]++
+	rl := sampleRateLimit(s)
+	if rl.HasRetryAfter {
+		st.raSamples++
+		if rl.RetryAfterDate {
+			st.raDate++
+		}
+	}
+	t.add(s, rl)
 }
 
 // analyzeTable runs the analysis on a filled table.
@@ -217,7 +302,9 @@ func (a *analysis) runStats() {
 		case clsThrottled:
 			r.Throttled++
 		default:
-			r.Errors++
+			if t.failed(i) {
+				r.Errors++
+			}
 		}
 		if t.code[i] != 0 {
 			r.Requests++

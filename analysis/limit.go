@@ -217,7 +217,9 @@ func (a *analysis) fillLabels() {
 		case clsAccepted:
 			ls[l].el = append(ls[l].el, float64(t.elapsed[i]))
 		default:
-			ls[l].errs++
+			if t.failed(i) {
+				ls[l].errs++
+			}
 		}
 	}
 	for l, r := range a.retryByLabel {
@@ -225,6 +227,9 @@ func (a *analysis) fillLabels() {
 	}
 	d := float64(a.runEnd-a.run0) / 1000
 	for l, x := range ls {
+		if x.samples == 0 {
+			continue // a label only nested sub-results had (dropped)
+		}
 		s := LabelStats{Label: t.labels.names[l], Samples: x.samples, Throttled: x.thr, Errors: x.errs, Retries: x.retries}
 		if d > 0 {
 			s.RatePerS = round3(float64(x.samples) / d)

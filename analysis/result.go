@@ -99,7 +99,7 @@ type RunStats struct {
 	Start      string  `json:"start"` // RFC 3339, UTC
 	StartMs    int64   `json:"start_ms"`
 	DurationS  float64 `json:"duration_s"`
-	Samples    int     `json:"samples"`  // top-level samples analysed (transaction parents excluded)
+	Samples    int     `json:"samples"`  // samples analysed: transaction parents replaced by their children, sub-results of a sample not counted
 	Requests   int     `json:"requests"` // samples that reached the server (HTTP responses)
 	Accepted   int     `json:"accepted"`
 	Throttled  int     `json:"throttled"`

@@ -51,7 +51,9 @@ func buildSeconds(t *table, run0, runEnd int64, limited []bool) *secondSeries {
 		case clsThrottled:
 			s.throttled[b]++
 		default:
-			s.errors[b]++
+			if t.failed(i) {
+				s.errors[b]++
+			}
 		}
 		if limited[t.label[i]] && c != clsNoResponse {
 			s.limOffered[b]++
@@ -189,7 +191,9 @@ func (a *analysis) series() *Series {
 		case clsThrottled:
 			ls.Throttled[b]++
 		default:
-			ls.Errors[b]++
+			if t.failed(i) {
+				ls.Errors[b]++
+			}
 		}
 	}
 	flush(cur)

@@ -25,6 +25,7 @@ const (
 	clsMask       uint8 = 0x03
 	flagRetryName uint8 = 1 << 2 // label written by jtl.RetryLabel ("... (retry n)")
 	flagRADate    uint8 = 1 << 3 // Retry-After was an HTTP-date
+	flagOK        uint8 = 1 << 4 // the sample succeeded (or did not say: JMeter reads a missing success as true)
 )
 
 // table holds the samples of a run as compact columns (struct of arrays), one
@@ -90,6 +91,20 @@ func (in *intern) id(s string) int {
 func (t *table) len() int { return len(t.start) }
 
 func (t *table) class(i int) uint8 { return t.cls[i] & clsMask }
+
+// failed reports whether row i is a failure other than throttling: a 5xx,
+// or no HTTP response from a sample that failed (a socket error, a
+// timeout). A non-HTTP sample that succeeded (a JSR223 or Debug Sampler
+// without a numeric code) is neither a request nor an error.
+func (t *table) failed(i int) bool {
+	switch t.class(i) {
+	case clsError:
+		return true
+	case clsNoResponse:
+		return t.cls[i]&flagOK == 0
+	}
+	return false
+}
 
 // startMs returns the epoch ms start of row i.
 func (t *table) startMs(i int) int64 { return t.baseMs + int64(t.start[i]) }
@@ -199,6 +214,7 @@ func hasHeader(h jtl.Headers, names ...string) bool {
 type ingestStats struct {
 	read        int // samples read from the source
 	transaction int // transaction parents and sub-results skipped
+	leaves      int // samples read from inside transaction parents (XML "Generate parent sample")
 	filtered    int // samples outside --label / --from / --to
 	perFile     map[string]int
 	files       []string
@@ -249,6 +265,9 @@ func (t *table) add(s *jtl.Sample, rl jtl.RateLimit) {
 	}
 	if code == 0 {
 		fl |= clsNoResponse
+	}
+	if s.Success || s.Has&jtl.FieldSuccess == 0 {
+		fl |= flagOK
 	}
 	t.ra = append(t.ra, ra)
 	t.cls = append(t.cls, fl)
@@ -352,12 +371,110 @@ func (t *table) sortByStart() {
 	slices.SortFunc(t.quota, func(a, b quotaRow) int { return int(a.idx - b.idx) })
 }
 
-// permute returns a reordered so that out[i] = a[perm[i]], reusing a's memory
-// through one temporary copy.
+// permute returns a reordered (or thinned) so that out[i] = a[perm[i]].
 func permute[T any](a []T, perm []int32) []T {
-	out := make([]T, len(a))
+	out := make([]T, len(perm))
 	for i, p := range perm {
 		out[i] = a[p]
 	}
 	return out
+}
+
+// dropNestedSubResults removes the CSV sub-result rows that the reader
+// cannot mark: JMeter 5.5+ writes the sub-results of a Transaction
+// Controller child ("a-0", "a-1": its redirect hops) before the child "a"
+// itself, so they do not follow their parent. A run of rows "<L>-<n>" of
+// one thread, followed on that thread by a row "<L>" whose time span
+// contains theirs, are that row's sub-results. Rows are in file order here.
+func dropNestedSubResults(t *table, st *ingestStats) {
+	nl := len(t.labels.names)
+	subOf := make([]int32, nl)
+	any := false
+	for l, name := range t.labels.names {
+		subOf[l] = -1
+		i := strings.LastIndexByte(name, '-')
+		if i <= 0 || i == len(name)-1 {
+			continue
+		}
+		digits := true
+		for _, c := range []byte(name[i+1:]) {
+			digits = digits && c >= '0' && c <= '9'
+		}
+		if !digits {
+			continue
+		}
+		if b, ok := t.labels.ids[name[:i]]; ok {
+			subOf[l] = int32(b)
+			any = true
+		}
+	}
+	if !any {
+		return
+	}
+	nt := len(t.threadN.names)
+	pendBase := make([]int32, nt)
+	pend := make([][]int32, nt)
+	for k := range pendBase {
+		pendBase[k] = -1
+	}
+	drop := make([]bool, t.len())
+	dropped := 0
+	for i := 0; i < t.len(); i++ {
+		th, l := t.thread[i], int32(t.label[i])
+		if b := subOf[l]; b >= 0 {
+			if pendBase[th] != b {
+				pendBase[th], pend[th] = b, pend[th][:0]
+			}
+			pend[th] = append(pend[th], int32(i))
+			continue
+		}
+		if pendBase[th] == l {
+			s0, e0 := int64(t.start[i])-1, int64(t.start[i])+int64(t.elapsed[i])+1
+			for _, j := range pend[th] {
+				if s := int64(t.start[j]); s >= s0 && s+int64(t.elapsed[j]) <= e0 {
+					drop[j] = true
+					dropped++
+				}
+			}
+		}
+		pendBase[th], pend[th] = -1, pend[th][:0]
+	}
+	if dropped == 0 {
+		return
+	}
+	st.transaction += dropped
+	t.keep(drop)
+}
+
+// keep removes the rows marked in drop, keeping the order of the others.
+func (t *table) keep(drop []bool) {
+	perm := make([]int32, 0, t.len())
+	newIdx := make([]int32, t.len())
+	for i, d := range drop {
+		newIdx[i] = -1
+		if !d {
+			newIdx[i] = int32(len(perm))
+			perm = append(perm, int32(i))
+		}
+	}
+	t.start = permute(t.start, perm)
+	t.elapsed = permute(t.elapsed, perm)
+	t.connect = permute(t.connect, perm)
+	t.latency = permute(t.latency, perm)
+	t.label = permute(t.label, perm)
+	t.thread = permute(t.thread, perm)
+	t.engine = permute(t.engine, perm)
+	t.code = permute(t.code, perm)
+	t.threads = permute(t.threads, perm)
+	t.ra = permute(t.ra, perm)
+	t.cls = permute(t.cls, perm)
+	t.url = permute(t.url, perm)
+	q := t.quota[:0]
+	for _, r := range t.quota {
+		if ni := newIdx[r.idx]; ni >= 0 {
+			r.idx = ni
+			q = append(q, r)
+		}
+	}
+	t.quota = q
 }
