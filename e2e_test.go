@@ -525,3 +525,34 @@ func e2eFirstLines(s string, n int) string {
 	}
 	return strings.Join(lines, "")
 }
+
+// TestE2ERetryChecks checks the end-to-end test's two retry detectors on
+// constructed data, since a good rerun gives them nothing to find.
+func TestE2ERetryChecks(t *testing.T) {
+	ra := func(v string) []jtl.Variable { return []jtl.Variable{{Name: jtl.VarRetryAfter, Value: v, Set: true}} }
+	ss := []jtl.Sample{
+		{ThreadName: "A 1-1", Label: "GET script", ResponseCode: "429", Start: 1000, Elapsed: 50, Variables: ra("3")},
+		{ThreadName: "A 1-2", Label: "GET script", ResponseCode: "429", Start: 1000, Elapsed: 50, Variables: ra("3")},
+		{ThreadName: "A 1-1", Label: "GET script (retry 1)", ResponseCode: "200", Start: 4050, Elapsed: 20, Variables: ra("")},  // on time
+		{ThreadName: "A 1-2", Label: "GET script (retry 1)", ResponseCode: "429", Start: 3990, Elapsed: 20, Variables: ra("1")}, // 60 ms early
+		{ThreadName: "A 1-2", Label: "GET script (retry 2)", ResponseCode: "200", Start: 5010, Elapsed: 20, Variables: ra("")},  // on time
+		{ThreadName: "A 1-3", Label: "GET script (retry 1)", ResponseCode: "200", Start: 6000, Elapsed: 20, Variables: ra("")},  // retries nothing
+	}
+	if n, early, first := e2eJTLRetries(ss); n != 4 || early != 2 || !strings.Contains(first, "A 1-2") {
+		t.Errorf("JTL retries: %d, %d early (first: %s); want 4, 2 early, the first in thread A 1-2", n, early, first)
+	}
+	rec := func(ms int64, tok, path string, code int, ra float64) testserver.Record {
+		return testserver.Record{RecvUnixNs: ms * 1e6, Token: tok, Path: path, Code: code, Limited: true, RetryAfterS: ra}
+	}
+	log := []testserver.Record{
+		rec(1000, "a", "/api/v2/scripts/7", 429, 3),
+		rec(1000, "b", "/api/v2/scripts/8", 429, 3),
+		rec(2000, "b", "/api/v2/scripts/8", 429, 2), // 1 s after a Retry-After of 3 s: early
+		rec(3990, "a", "/api/v2/scripts/7", 200, 0), // 2.99 s after 3 s: early
+		rec(4000, "b", "/api/v2/scripts/8", 200, 0), // 2 s after 2 s: on time
+		rec(4001, "b", "/api/v2/scripts/9", 200, 0), // a new request, not a retry
+	}
+	if n, early := e2eServerRetries(log); n != 3 || early != 2 {
+		t.Errorf("server retries: %d, %d early; want 3, 2 early", n, early)
+	}
+}
