@@ -192,9 +192,9 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 		return nil, err
 	}
 	defer src.Close()
-	tap := &tapSource{Source: src, prog: newProgressLine(src, c.App.ErrWriter, cmd)}
-	res, err := analysis.Analyze(tap, analysis.Config{Series: true, Tool: "jmtune " + version})
-	tap.prog.done()
+	prog := newProgressLine(src, c.App.ErrWriter, cmd)
+	res, err := analysis.Analyze(tapSource(src, prog), analysis.Config{Series: true, Tool: "jmtune " + version})
+	prog.done()
 	printWarnings(c.App.ErrWriter, cmd, src)
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", strings.Join(files, ", "), err)
@@ -205,21 +205,18 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	return res, nil
 }
 
-// tapSource passes samples through to Analyze, counting them for the
-// progress line.
-type tapSource struct {
-	jtl.Source
-	prog *progressLine
-	n    int64
-}
-
-// Scan implements jtl.Source.
-func (p *tapSource) Scan() bool {
-	p.n++
-	if p.n&0xffff == 0 && p.prog != nil {
-		p.prog.update(p.n)
-	}
-	return p.Source.Scan()
+// tapSource passes the samples of src through to Analyze, counting them for
+// the progress line (nil: none). The readers under src stay visible to the
+// analysis (input formats, timestamp modes).
+func tapSource(src jtl.Source, prog *progressLine) jtl.Source {
+	var n int64
+	return jtl.Filter(src, func(*jtl.Sample) bool {
+		n++
+		if n&0xffff == 0 && prog != nil {
+			prog.update(n)
+		}
+		return true
+	})
 }
 
 // isJSONFile reports whether name starts like a JSON object (an analysis

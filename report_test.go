@@ -145,3 +145,30 @@ func TestReportPlanWithMeasuredAfter(t *testing.T) {
 		t.Errorf("plan %q after %+v: want the measured after run", s.Plan, s.After)
 	}
 }
+
+// TestReportShowsInputFormat checks that the report's inputs say what the
+// reader found under the analysis' wrappers: the format, how the columns
+// were decided, and an end-timestamp file taken as such (the reader decides
+// "end" from the data: within one thread, samples would overlap otherwise).
+func TestReportShowsInputFormat(t *testing.T) {
+	cases := []struct {
+		file, format, layout, timestamp string
+	}{
+		{"jtl/testdata/csv/end_timestamps.csv", "csv", "header", "end"},
+		{"jtl/testdata/csv/start_timestamps.csv", "csv", "header", "start"},
+		{"jtl/testdata/xml/v5.jtl", "xml", "testResults version 1.2", "start"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		if _, stderr, code := runCLI("report", "-l", c.file, "-o", dir, "--force"); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.file, code, stderr)
+		}
+		in := readSummary(t, dir).Before.Inputs
+		if len(in) != 1 {
+			t.Fatalf("%s: %d inputs in summary.json; want 1", c.file, len(in))
+		}
+		if in[0].Format != c.format || in[0].Layout != c.layout || in[0].TimeMode != c.timestamp {
+			t.Errorf("%s: format %q, layout %q, timestamp %q; want %q, %q, %q", c.file, in[0].Format, in[0].Layout, in[0].TimeMode, c.format, c.layout, c.timestamp)
+		}
+	}
+}
