@@ -39,13 +39,18 @@ still shows (under a fixed-window limit the columns are whole windows).
   jmtune plot -l before.jtl -o charts
   jmtune plot -l before.jtl --after after.jtl -o charts --format png
   jmtune plot -l engine1.jtl -l engine2.jtl -o charts      (one distributed run)
+  jmtune plot -l before.jtl --label '^GET ' --from 2m --to 10m -o charts
+
+--label, --from and --to choose the samples of every run drawn (an offset
+counts from each run's own start), as they do for jmtune stats and analyze.
 
 DIR is created when missing. An existing DIR must be empty unless --force is
 given; --force replaces only the files this command writes and keeps all
 others. Every file is written to a temporary name and renamed into place.`
 
 // runFlags are the flags of plot and report that name the runs and the
-// output: -l, --after, --predicted, -o, --force, --format, --width, --height.
+// output (-l, --after, --predicted, -o, --force, --format, --width,
+// --height), the sample filter (--label, --from, --to) and the input flags.
 func runFlags(defaultFormats ...string) []cli.Flag {
 	flags := []cli.Flag{
 		&cli.StringSliceFlag{Name: "results", Aliases: []string{"l", "logfile"}, Usage: "JTL `FILE` of the run (before tuning; CSV or XML, - for standard input); repeat for the files of one distributed run"},
@@ -57,6 +62,7 @@ func runFlags(defaultFormats ...string) []cli.Flag {
 		&cli.IntFlag{Name: "width", Value: report.DefaultSize.WidthPx, Usage: "chart width in `PIXELS`"},
 		&cli.IntFlag{Name: "height", Value: report.DefaultSize.HeightPx, Usage: "height of a one-panel chart in `PIXELS` (two-panel charts are 1.5 times as tall)"},
 	}
+	flags = append(flags, filterFlags()...)
 	return append(flags, inputFlags()...)
 }
 
@@ -65,7 +71,7 @@ func plotCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "plot",
 		Usage:       "draw charts of a run, or of a run before and after tuning (PNG, SVG)",
-		UsageText:   "jmtune plot -l before.jtl [--after after.jtl] -o DIR [--format png,svg] [--force]",
+		UsageText:   "jmtune plot -l before.jtl [--after after.jtl | --predicted FILE] -o DIR [--label REGEX] [--from TIME] [--to TIME] [--format png,svg] [--force]",
 		Description: plotDescription,
 		Flags:       runFlags(report.FormatPNG, report.FormatSVG),
 		Action: func(c *cli.Context) error {
@@ -86,6 +92,9 @@ func plotCommand() *cli.Command {
 			}
 			for _, n := range notes {
 				fmt.Fprintf(c.App.ErrWriter, "jmtune plot: note: %s\n", n)
+			}
+			if opt.Filter != "" {
+				fmt.Fprintf(c.App.ErrWriter, "jmtune plot: note: the charts show only the samples kept by %s\n", opt.Filter)
 			}
 			return nil
 		},
@@ -127,11 +136,15 @@ func loadRuns(c *cli.Context, cmd string) (*runs, report.Options, error) {
 	if len(after) > 0 && predicted != "" {
 		return nil, opt, usageErrorf("%s: --after and --predicted both name the after side; give one", cmd)
 	}
+	filter, err := newSampleFilter(c)
+	if err != nil {
+		return nil, opt, err
+	}
+	opt.Filter = filter.describe().String()
 	if stdin := countStdin(before) + countStdin(after); stdin > 1 {
 		return nil, opt, usageErrorf("%s: standard input (-) can be read only once", cmd)
 	}
 	rs := &runs{inputs: append(append([]string{}, before...), after...)}
-	var err error
 	name := runName(before)
 	if len(after) > 0 || predicted != "" {
 		name = "before"
@@ -151,6 +164,9 @@ func loadRuns(c *cli.Context, cmd string) (*runs, report.Options, error) {
 		var res *analysis.Result
 		if isJSONFile(predicted) {
 			res, err = readResultJSON(predicted)
+			if opt.Filter != "" {
+				fmt.Fprintf(c.App.ErrWriter, "jmtune %s: note: %s is an analysis, not samples: %s does not apply to it\n", cmd, predicted, opt.Filter)
+			}
 		} else {
 			res, err = analyzeFiles(c, cmd, []string{predicted})
 		}
@@ -185,17 +201,29 @@ func runName(files []string) string {
 	return name
 }
 
-// analyzeFiles reads files as one run and analyses it with series.
+// analyzeFiles reads files as one run and analyses it with series, keeping
+// only the samples the filter flags choose (offsets from this run's start).
 func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result, error) {
+	filter, err := newSampleFilter(c)
+	if err != nil {
+		return nil, err
+	}
 	src, err := openInputs(c, files)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
 	prog := newProgressLine(src, c.App.ErrWriter, cmd)
-	res, err := analysis.Analyze(tapSource(src, prog), analysis.Config{Series: true, Tool: "jmtune " + version})
+	in, kept := tapSource(src, prog, filter)
+	res, err := analysis.Analyze(in, analysis.Config{Series: true, Tool: "jmtune " + version})
 	prog.done()
 	printWarnings(c.App.ErrWriter, cmd, src)
+	if filter.noTime > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "jmtune %s: warning: %s: %d rows without a timestamp left out by --from/--to\n", cmd, strings.Join(files, ", "), filter.noTime)
+	}
+	if filter.active && *kept == 0 && src.Err() == nil {
+		return nil, fmt.Errorf("%s: no sample matched %s", strings.Join(files, ", "), filter.describe())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("analysing %s: %w", strings.Join(files, ", "), err)
 	}
@@ -205,18 +233,23 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	return res, nil
 }
 
-// tapSource passes the samples of src through to Analyze, counting them for
-// the progress line (nil: none). The readers under src stay visible to the
-// analysis (input formats, timestamp modes).
-func tapSource(src jtl.Source, prog *progressLine) jtl.Source {
-	var n int64
-	return jtl.Filter(src, func(*jtl.Sample) bool {
-		n++
-		if n&0xffff == 0 && prog != nil {
-			prog.update(n)
+// tapSource passes the samples of src that filter keeps (all when it is
+// inactive) through to Analyze, counting the rows read for the progress line
+// (nil: none) and the rows kept (*kept). The readers under src stay visible
+// to the analysis (input formats, timestamp modes).
+func tapSource(src jtl.Source, prog *progressLine, filter *sampleFilter) (jtl.Source, *int64) {
+	var read, kept int64
+	return jtl.Filter(src, func(s *jtl.Sample) bool {
+		read++
+		if read&0xffff == 0 && prog != nil {
+			prog.update(read)
 		}
+		if filter.active && !filter.Keep(s) {
+			return false
+		}
+		kept++
 		return true
-	})
+	}), &kept
 }
 
 // isJSONFile reports whether name starts like a JSON object (an analysis

@@ -41,6 +41,11 @@ and a banner.
   jmtune report -l before.jtl --after after.jtl -o report
   jmtune report -l before.jtl -t tuned.jmx -q tuned.jmx.user.properties -o report
   jmtune report -l before.jtl --predicted predicted.jtl -t tuned.jmx -o report
+  jmtune report -l before.jtl --after after.jtl --label '^GET ' --from 2m -o report
+
+--label, --from and --to choose the samples of every run (an offset counts
+from each run's own start; a simulated -t run included); the report says
+which filter it was made with.
 
 DIR is created when missing. An existing DIR must be empty unless --force is
 given; --force replaces only the files this command writes and keeps all
@@ -53,7 +58,7 @@ func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "report",
 		Usage:       "write a self-contained before/after report (index.html, report.md, summary.json, charts)",
-		UsageText:   "jmtune report -l before.jtl [--after after.jtl | -t tuned.jmx | --predicted predicted.jtl] -o DIR [--force]",
+		UsageText:   "jmtune report -l before.jtl [--after after.jtl | -t tuned.jmx | --predicted predicted.jtl] -o DIR [--label REGEX] [--from TIME] [--to TIME] [--force]",
 		Description: reportDescription,
 		Flags:       flags,
 		Action: func(c *cli.Context) error {
@@ -102,7 +107,8 @@ const predictSeed = 1
 // predictPlan plays plan in the simulator against the limit of the before
 // run's analysis (as jmtune simulate does) and analyses the simulated
 // samples: the predicted after side. ${__P(name)} in the plan take their
-// values from -q files and -J.
+// values from -q files and -J; the filter flags choose the simulated samples
+// as they do the measured ones (offsets from the simulated run's start).
 func predictPlan(c *cli.Context, plan string, before *analysis.Result) (*analysis.Result, error) {
 	props := map[string]string{}
 	for _, f := range c.StringSlice("addprop") {
@@ -130,7 +136,15 @@ func predictPlan(c *cli.Context, plan string, before *analysis.Result) (*analysi
 	if err != nil {
 		return nil, fmt.Errorf("predicting %s: %w", plan, err)
 	}
-	res, err := analysis.Analyze(run.Source(filepath.Base(plan)+" (simulated)"), analysis.Config{Series: true, Tool: "jmtune " + version})
+	filter, err := newSampleFilter(c)
+	if err != nil {
+		return nil, err
+	}
+	src, kept := tapSource(run.Source(filepath.Base(plan)+" (simulated)"), nil, filter)
+	res, err := analysis.Analyze(src, analysis.Config{Series: true, Tool: "jmtune " + version})
+	if filter.active && *kept == 0 {
+		return nil, fmt.Errorf("predicting %s: no simulated sample matched %s", plan, filter.describe())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("analysing the prediction of %s: %w", plan, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"jmtune/jtl"
 	"jmtune/report"
 )
 
@@ -170,5 +171,100 @@ func TestReportShowsInputFormat(t *testing.T) {
 		if in[0].Format != c.format || in[0].Layout != c.layout || in[0].TimeMode != c.timestamp {
 			t.Errorf("%s: format %q, layout %q, timestamp %q; want %q, %q, %q", c.file, in[0].Format, in[0].Layout, in[0].TimeMode, c.format, c.layout, c.timestamp)
 		}
+	}
+}
+
+// TestReportFilter reports a real run with --label, --from and --to and
+// counts the samples it should keep independently, with the jtl reader: the
+// label matched, the start within [first start + 30 s, first start + 80 s).
+// A --after run gets the same filter, its offsets from its own start.
+func TestReportFilter(t *testing.T) {
+	file := scenarioFile(t, scenarioP1, "results.csv")
+	src, err := jtl.Open([]string{file}, jtl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, first, labels := 0, int64(0), map[string]bool{}
+	for i := 0; src.Scan(); i++ {
+		s := src.Sample()
+		if i == 0 {
+			first = s.Start
+		}
+		labels[s.Label] = true
+		if strings.Contains(s.Label, "script") && s.Start >= first+30_000 && s.Start < first+80_000 {
+			want++
+		}
+	}
+	src.Close()
+	if len(labels) < 2 || want == 0 {
+		t.Fatalf("the scenario has labels %v and %d samples to keep: the test needs several labels and some kept", labels, want)
+	}
+
+	dir := t.TempDir()
+	_, stderr, code := runCLI("report", "-l", file, "--after", file, "--label", "script", "--from", "30s", "--to", "80s", "-o", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, dir)
+	if s.Before.Requests != want || s.After == nil || s.After.Requests != want {
+		t.Errorf("requests: before %d, after %v; want %d each", s.Before.Requests, s.After, want)
+	}
+	if len(s.Before.Labels) != 1 || s.Before.Labels[0].Label != "GET script" {
+		t.Errorf("labels %+v; want only GET script", s.Before.Labels)
+	}
+	// The last kept sample starts before 80 s and ends within its elapsed
+	// time (well under a second in this run).
+	if s.Before.DurationS > 51 || s.Before.DurationS < 45 {
+		t.Errorf("duration %.1f s; the filter keeps 50 s of starts", s.Before.DurationS)
+	}
+	const desc = `--label "script" --from 30s --to 80s`
+	if s.Filter != desc {
+		t.Errorf("summary filter %q; want %q", s.Filter, desc)
+	}
+	for _, f := range []string{report.ReportMD, report.IndexHTML} {
+		data, _ := os.ReadFile(filepath.Join(dir, f))
+		if !strings.Contains(string(data), "only those kept by") || !strings.Contains(string(data), "--from 30s --to 80s") {
+			t.Errorf("%s does not say which samples it shows", f)
+		}
+	}
+
+	// Without a filter the summary has no filter and more requests.
+	dir = t.TempDir()
+	if _, stderr, code := runCLI("report", "-l", file, "-o", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if s := readSummary(t, dir); s.Filter != "" || s.Before.Requests <= want {
+		t.Errorf("unfiltered: filter %q, %d requests; want none and more than %d", s.Filter, s.Before.Requests, want)
+	}
+}
+
+// TestPlotReportFilterErrors checks the filter flags' failures: a bad value
+// is a usage error (exit 2), a filter that keeps nothing a failure (exit 1)
+// naming the filter.
+func TestPlotReportFilterErrors(t *testing.T) {
+	file := scenarioFile(t, scenarioP1, "results.csv")
+	for _, cmd := range []string{"plot", "report"} {
+		for _, tc := range []struct {
+			args []string
+			code int
+			want string
+		}{
+			{[]string{"--label", "("}, 2, "--label"},
+			{[]string{"--from", "soon"}, 2, "--from"},
+			{[]string{"--from", "2m", "--to", "1m"}, 2, "not after"},
+			{[]string{"--label", "no such label"}, 1, `no sample matched --label "no such label"`},
+			{[]string{"--from", "1h"}, 1, "no sample matched --from 1h"},
+		} {
+			args := append([]string{cmd, "-l", file, "-o", t.TempDir()}, tc.args...)
+			_, stderr, code := runCLI(args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("jmtune %s: exit %d, stderr %q; want exit %d and %q", strings.Join(args, " "), code, stderr, tc.code, tc.want)
+			}
+		}
+	}
+	// plot says what its charts show.
+	_, stderr, code := runCLI("plot", "-l", file, "--label", "token", "-o", t.TempDir(), "--format", "svg")
+	if code != 0 || !strings.Contains(stderr, `only the samples kept by --label "token"`) {
+		t.Errorf("plot --label: exit %d, stderr %q; want 0 and a note naming the filter", code, stderr)
 	}
 }

@@ -166,7 +166,7 @@ func statsWarnings(src jtl.Source, f *sampleFilter, read, kept int64) []string {
 	return out
 }
 
-// ---- Filter flags (shared with analyze) ------------------------------------
+// ---- Filter flags (shared with analyze, plot and report) -------------------
 
 // filterFlags are the flags that choose which samples a command looks at:
 // --label REGEX, --from and --to. --label has no -l alias: to JMeter users

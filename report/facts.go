@@ -13,6 +13,9 @@ type Fact struct{ Name, Value string }
 // facts lists what the analysis of the before run found, in words.
 func facts(s *Summary) []Fact {
 	var out []Fact
+	if s.Filter != "" {
+		out = append(out, Fact{"Samples", "only those kept by " + s.Filter + " (an offset counts from each run's own start)"})
+	}
 	l := s.Limit
 	if l.Detected {
 		v := limitText(l)

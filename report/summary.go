@@ -29,7 +29,10 @@ type Summary struct {
 	RetryAfter     analysis.RetryAfter     `json:"retry_after"`
 	Recommendation analysis.Recommendation `json:"recommendation"`
 	// Plan is the tuned plan the predicted after side is for ("" when none).
-	Plan   string     `json:"plan,omitempty"`
+	Plan string `json:"plan,omitempty"`
+	// Filter is the sample filter the runs were read with, as flags
+	// ("" when none: every sample).
+	Filter string     `json:"filter,omitempty"`
 	Charts []ChartRef `json:"charts"`
 	// Warnings are the caveats of both analyses and of the report itself.
 	Warnings []string `json:"warnings"`
@@ -215,7 +218,7 @@ func newSummary(before Run, after *Run, opt Options, charts []ChartRef, notes []
 	s := &Summary{SchemaVersion: SummaryVersion, Tool: opt.Tool, Before: b,
 		Verdict: append([]string{}, before.Result.Verdict...),
 		Limit:   before.Result.Limit, Onset: before.Result.Onset, RetryAfter: before.Result.RetryAfter,
-		Recommendation: before.Result.Recommendation, Plan: opt.Plan, Charts: charts}
+		Recommendation: before.Result.Recommendation, Plan: opt.Plan, Filter: opt.Filter, Charts: charts}
 	if s.Tool == "" {
 		s.Tool = before.Result.Tool
 	}

@@ -20,6 +20,10 @@ type Options struct {
 	// Plan is the tuned plan a predicted after side is for (shown in the
 	// report); "" when none.
 	Plan string
+	// Filter is the sample filter the runs were read with, as the flags
+	// that made it (--label "GET" --from 30s); "" when none. It is shown
+	// with what the analysis found and in summary.json.
+	Filter string
 }
 
 // Rendered is a figure drawn in one or more formats.
