@@ -49,6 +49,15 @@ func TestReportScenario(t *testing.T) {
 			if s.After != nil {
 				t.Errorf("after side without --after")
 			}
+			// The server's windows (truth.json) end at 885.680 + 20k s; the
+			// run covers 887.6 to 976.6 s, so [905.68, 965.68) holds its
+			// whole windows: 3, in which the server admitted 400 each on the
+			// limited label plus 18 unlimited token requests (counted from
+			// results.csv): 1218 / 60 s = 20.3 req/s, give or take the
+			// 1 s buckets the rate is taken from.
+			if s.Before.WholeWindows != 3 || s.Before.AcceptedRateWholeWindowsPerS == nil || math.Abs(*s.Before.AcceptedRateWholeWindowsPerS-20.3) > 0.2 {
+				t.Errorf("whole windows %d, rate %v; want 3 and 20.3 req/s", s.Before.WholeWindows, s.Before.AcceptedRateWholeWindowsPerS)
+			}
 			for _, f := range []string{report.IndexHTML, report.ReportMD, report.SummaryJSON, "throughput.png", "retry-after.png"} {
 				if !strings.Contains(stdout, "wrote "+filepath.Join(dir, f)+"\n") {
 					t.Errorf("stdout does not list %s", f)

@@ -51,6 +51,15 @@ type Side struct {
 	ThrottledShare       float64 `json:"throttled_share"`
 	AcceptedRatePerS     float64 `json:"accepted_rate_per_s"`
 	PeakAcceptedRatePerS float64 `json:"peak_accepted_rate_per_s"`
+	// AcceptedRateWholeWindowsPerS is the accepted rate over the whole
+	// windows of a fixed-window limit (the windows cut by the run's start
+	// and end left out), and WholeWindows how many there were; null and 0
+	// when the limit has no windows or the run no whole window. The windows
+	// are the run's own limit's, else the before run's.
+	AcceptedRateWholeWindowsPerS *float64 `json:"accepted_rate_whole_windows_per_s"`
+	WholeWindows                 int      `json:"whole_windows"`
+	// WindowS is the length of those windows in seconds (0 without them).
+	WindowS float64 `json:"window_s"`
 	// P95Ms is the p95 response time of accepted samples; null when the
 	// analysis did not give it.
 	P95Ms      *float64              `json:"p95_ms"`
@@ -100,6 +109,22 @@ func newSide(run Run) Side {
 	return s
 }
 
+// setWholeWindowRate fills the whole-window fields of side from run, with
+// the windows of run's own fixed-window limit, else of grid (the before
+// run's limit; nil: none).
+func (side *Side) setWholeWindowRate(run Run, grid *analysis.Limit) {
+	l := &run.Result.Limit
+	if !windowsKnown(run.Result) {
+		l = grid
+	}
+	if l == nil {
+		return
+	}
+	if rate, n, ok := WholeWindowRate(run.Result, *l.WindowS, *l.PhaseS); ok {
+		side.AcceptedRateWholeWindowsPerS, side.WholeWindows, side.WindowS = ptrTo(rate), n, *l.WindowS
+	}
+}
+
 // p95Ms is the p95 response time of accepted samples in ms: the run's, or,
 // for a run of a single label, that label's; nil when unknown.
 func p95Ms(r *analysis.Result) *float64 {
@@ -125,6 +150,7 @@ func comparison(before Side, after *Side) []Row {
 	metrics := []metric{
 		{"429 share", "%", func(s *Side) *float64 { return ptrTo(s.ThrottledShare * 100) }, true, func(v float64) string { return fixed1(v) + "%" }},
 		{"accepted throughput", "req/s", func(s *Side) *float64 { return ptrTo(s.AcceptedRatePerS) }, false, func(v float64) string { return fixed2(v) + " req/s" }},
+		{wholeWindowsMetric, "req/s", func(s *Side) *float64 { return s.AcceptedRateWholeWindowsPerS }, false, func(v float64) string { return fixed2(v) + " req/s" }},
 		{"peak accepted (10 s)", "req/s", func(s *Side) *float64 { return ptrTo(s.PeakAcceptedRatePerS) }, false, func(v float64) string { return fixed1(v) + " req/s" }},
 		{"p95 response time", "ms", func(s *Side) *float64 { return s.P95Ms }, false, func(v float64) string { return fmt.Sprintf("%.0f ms", v) }},
 		{"run time", "s", func(s *Side) *float64 { return ptrTo(s.DurationS) }, false, func(v float64) string { return duration(v) }},
@@ -134,15 +160,18 @@ func comparison(before Side, after *Side) []Row {
 	}
 	rows := make([]Row, 0, len(metrics))
 	for _, m := range metrics {
+		if m.name == wholeWindowsMetric && before.AcceptedRateWholeWindowsPerS == nil {
+			continue // the limit has no windows, or the run no whole one
+		}
 		row := Row{Metric: m.name, Unit: m.unit, Before: m.get(&before), BeforeText: "n/a", AfterText: "", ChangeText: ""}
 		if row.Before != nil {
-			row.BeforeText = m.format(*row.Before)
+			row.BeforeText = m.format(*row.Before) + windowsText(m.name, &before)
 		}
 		if after != nil {
 			row.After = m.get(after)
 			row.AfterText = "n/a"
 			if row.After != nil {
-				row.AfterText = m.format(*row.After)
+				row.AfterText = m.format(*row.After) + windowsText(m.name, after)
 			}
 			if row.Before != nil && row.After != nil {
 				d := *row.After - *row.Before
@@ -165,6 +194,19 @@ func comparison(before Side, after *Side) []Row {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// wholeWindowsMetric names the row of the accepted rate over whole windows
+// of a fixed-window limit, shown only when the before run has them.
+const wholeWindowsMetric = "accepted throughput, whole windows"
+
+// windowsText says over which windows the whole-window rate of s was taken
+// (" (3 × 20 s)"), for that row only.
+func windowsText(metric string, s *Side) string {
+	if metric != wholeWindowsMetric || s.WholeWindows == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d × %s s)", s.WholeWindows, short(s.WindowS))
 }
 
 func fixed2(v float64) string { return fmt.Sprintf("%.2f", v) }
@@ -215,6 +257,11 @@ func pct(share float64) string { return fixed1(share*100) + "%" }
 // newSummary puts together summary.json.
 func newSummary(before Run, after *Run, opt Options, charts []ChartRef, notes []string) *Summary {
 	b := newSide(before)
+	var grid *analysis.Limit
+	if windowsKnown(before.Result) {
+		grid = &before.Result.Limit
+	}
+	b.setWholeWindowRate(before, grid)
 	s := &Summary{SchemaVersion: SummaryVersion, Tool: opt.Tool, Before: b,
 		Verdict: append([]string{}, before.Result.Verdict...),
 		Limit:   before.Result.Limit, Onset: before.Result.Onset, RetryAfter: before.Result.RetryAfter,
@@ -234,6 +281,7 @@ func newSummary(before Run, after *Run, opt Options, charts []ChartRef, notes []
 	}
 	if after != nil {
 		a := newSide(*after)
+		a.setWholeWindowRate(*after, grid)
 		s.After = &a
 		s.Verdict = append(s.Verdict, comparisonVerdict(b, a, opt.Plan))
 		for _, w := range after.Result.Warnings {

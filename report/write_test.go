@@ -82,6 +82,21 @@ func TestWriteReportFiles(t *testing.T) {
 	if *acc.Before != b.Run.AcceptedRatePerS || *acc.After != a.Run.AcceptedRatePerS {
 		t.Errorf("accepted row %+v", acc)
 	}
+	// The accepted rate over whole windows: the before run's windows start 7 s
+	// before it, so [13,33), [33,53) and [53,73) are whole (the ones cut by
+	// its start and its end at 90 s left out), and the model admitted 400 in
+	// each: 20 req/s, the limit, where the whole run's rate includes the
+	// burst of the cut first window. The after run has no limit of its own;
+	// on the before run's grid (it starts 3,600 s later, a multiple of 20 s)
+	// the same three windows are whole in its 80 s, paced at 18 req/s.
+	ww := rows["accepted throughput, whole windows"]
+	if ww.Before == nil || ww.After == nil || *ww.Before != 20 || *ww.After != 18 ||
+		ww.BeforeText != "20.00 req/s (3 × 20 s)" || ww.AfterText != "18.00 req/s (3 × 20 s)" {
+		t.Errorf("whole-window row %+v, want 20.00 req/s (3 × 20 s) -> 18.00 req/s (3 × 20 s)", ww)
+	}
+	if got.Before.WholeWindows != 3 || got.Before.WindowS != 20 || got.After.WholeWindows != 3 {
+		t.Errorf("whole windows in summary.json: before %d of %v s, after %d; want 3 of 20 s each", got.Before.WholeWindows, got.Before.WindowS, got.After.WholeWindows)
+	}
 	p95 := rows["p95 response time"]
 	if *p95.Before != 100 || *p95.After != 70 || p95.ChangeText != "−30%" {
 		t.Errorf("p95 row %+v, want 100 -> 70 ms, −30%%", p95)
@@ -109,7 +124,7 @@ func TestWriteReportFiles(t *testing.T) {
 			t.Errorf("report.md does not link %s", c.Files[FormatPNG])
 		}
 	}
-	for _, want := range []string{"| 429 share | 51.6% | 0.0% | −51.6 pp |", "| p95 response time | 100 ms | 70 ms | −30% |", "## Verdict"} {
+	for _, want := range []string{"| 429 share | 51.6% | 0.0% | −51.6 pp |", "| accepted throughput, whole windows | 20.00 req/s (3 × 20 s) | 18.00 req/s (3 × 20 s) | −10% |", "| p95 response time | 100 ms | 70 ms | −30% |", "## Verdict"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md lacks %q", want)
 		}
@@ -275,4 +290,25 @@ func FuzzMdText(f *testing.F) {
 			t.Fatalf("mdText(%q) = %q starts a block", s, got)
 		}
 	})
+}
+
+// TestNoWholeWindowRowWithoutWindows: a run whose limit has no windows (here
+// none was found) gets no whole-window row, and null in summary.json.
+func TestNoWholeWindowRowWithoutWindows(t *testing.T) {
+	d, err := OpenOutDir(filepath.Join(t.TempDir(), "out"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := WriteReport(d, Run{Name: "steady", Result: steadyRun()}, nil, Options{Tool: "jmtune test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sum.Comparison {
+		if strings.Contains(r.Metric, "whole windows") {
+			t.Errorf("row %+v for a run without windows", r)
+		}
+	}
+	if sum.Before.AcceptedRateWholeWindowsPerS != nil || sum.Before.WholeWindows != 0 {
+		t.Errorf("whole-window rate %v over %d windows for a run without windows", sum.Before.AcceptedRateWholeWindowsPerS, sum.Before.WholeWindows)
+	}
 }
