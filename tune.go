@@ -34,7 +34,8 @@ capped exponential back-off with full jitter, within a retry budget) and
 labels retries "<label> (retry n)", captures Retry-After and rate-limit
 headers into variables, and writes <output>.user.properties (sample_variables
 and the columns jmtune analyze uses): run the tuned plan with
-'jmeter -n -t tuned.jmx -q tuned.jmx.user.properties -l results.csv'.
+'jmeter -n -t tuned.jmx -q tuned.jmx.user.properties -l rerun.csv' (a new
+results file: JMeter appends to an existing one).
 
 Everything it adds is named "jmtune: ..." and marked, so tuning a tuned
 plan updates those elements instead of adding more. The generated elements
@@ -194,9 +195,17 @@ func tuneAction(c *cli.Context) error {
 	if err := jmx.WriteFileAtomic(propsFile, []byte(res.UserProperties), 0o644); err != nil {
 		return fmt.Errorf("tune: writing %s: %w", propsFile, err)
 	}
-	fmt.Fprintf(stdout, "wrote %s and %s\nrun it with: jmeter -n -t %s -q %s -l results.csv\n", s.Output, propsFile, s.Output, propsFile)
+	fmt.Fprintf(stdout, "wrote %s and %s\nrun it with: jmeter -n -t %s -q %s -l %s\n  (%s)\n", s.Output, propsFile, s.Output, propsFile, rerunResults, rerunResultsWhy)
 	return nil
 }
+
+// rerunResults is the results file tune suggests for a run of the tuned
+// plan, and rerunResultsWhy why a new one: JMeter appends to an existing
+// results file, and the analysis would take the two runs for one.
+const (
+	rerunResults    = "rerun.csv"
+	rerunResultsWhy = "a new results file: JMeter appends to an existing one, and two runs in one file would be analysed as one"
+)
 
 // tuneEvidence fills the limit and recommendation from -l, --analysis or
 // --rate.

@@ -92,7 +92,8 @@ func UserProperties(plan, version string) string {
 	lines := []string{
 		fmt.Sprintf("# Written by jmtune %s for %s.", version, base),
 		"# Run the tuned plan with it so that the CSV results carry what jmtune analyze needs:",
-		fmt.Sprintf("#   jmeter -n -t %s -q %s.user.properties -l results.csv", base, base),
+		fmt.Sprintf("#   jmeter -n -t %s -q %s.user.properties -l rerun.csv", base, base),
+		"# (a new results file: JMeter appends to an existing one, and the analysis would take two runs for one).",
 		"# (JMeter 2.13 and 5.x; -q adds these properties after jmeter.properties and user.properties).",
 		"sample_variables=" + SampleVariables(),
 		"jmeter.save.saveservice.output_format=csv",
