@@ -147,7 +147,9 @@ func Tune(p *jmx.Plan, s Settings) (*Result, error) {
 	if err := t.pacers(targets); err != nil {
 		return nil, err
 	}
-	t.retries(t.retryTargets(targets))
+	retried := t.retryTargets(targets)
+	t.retries(retried)
+	t.userRetryLoops(targets, retried)
 	if err := t.cache(); err != nil {
 		return nil, err
 	}
