@@ -196,7 +196,28 @@ func tuneAction(c *cli.Context) error {
 		return fmt.Errorf("tune: writing %s: %w", propsFile, err)
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\nrun it with: jmeter -n -t %s -q %s -l %s\n  (%s)\n", s.Output, propsFile, s.Output, propsFile, rerunResults, rerunResultsWhy)
+	printPropertyDefaults(stdout, res.PropertyDefaults)
 	return nil
+}
+
+// printPropertyDefaults warns that -J on the JMeter command line overrides
+// the property defaults tune set.
+func printPropertyDefaults(w io.Writer, defs []tune.PropertyDefault) {
+	if len(defs) == 0 {
+		return
+	}
+	var names, values []string
+	seen := map[string]bool{}
+	for _, d := range defs {
+		if seen[d.Name] {
+			continue // two groups, two values: the change list has each
+		}
+		seen[d.Name] = true
+		names = append(names, "-J"+d.Name)
+		values = append(values, "-J"+d.Name+"="+d.Value)
+	}
+	fmt.Fprintf(w, "  without %s: the tuned values are those properties' defaults, and -J on the command line overrides them (to pass them anyway: %s)\n",
+		strings.Join(names, " or "), strings.Join(values, " "))
 }
 
 // rerunResults is the results file tune suggests for a run of the tuned

@@ -366,6 +366,10 @@ func (t *tuner) setNumber(e *jmx.Element, prop string, n int, label, why string)
 		t.note("note", label+" not changed", e.Path(), fmt.Sprintf("it is the expression %s, which jmtune does not rewrite; set it to %d (%s)", raw, n, why))
 		return false
 	}
+	name, _, isProp := cur.Property()
+	if isProp {
+		t.propertyDefault(name, n, e.Path())
+	}
 	if val == raw {
 		return true
 	}
@@ -373,11 +377,23 @@ func (t *tuner) setNumber(e *jmx.Element, prop string, n int, label, why string)
 	if old == "" {
 		old = "(unset)"
 	}
-	if name, _, isProp := cur.Property(); isProp {
-		why += fmt.Sprintf("; -J%s=... on the command line still overrides it", name)
+	if isProp {
+		why += fmt.Sprintf("; this is only the default of the property %s: -J%s=... on the JMeter command line overrides it, so rerun without -J%s (or with -J%s=%d)", name, name, name, name, n)
 	}
 	if e.SetProp(prop, val) {
 		t.note("set", fmt.Sprintf("%s %s -> %s", label, old, val), e.Path(), why)
 	}
 	return true
+}
+
+// propertyDefault records that tune set the default of the JMeter property
+// name to n (in a ${__P(name,n)} value at where).
+func (t *tuner) propertyDefault(name string, n int, where string) {
+	v := strconv.Itoa(n)
+	for _, d := range t.res.PropertyDefaults {
+		if d.Name == name && d.Value == v {
+			return
+		}
+	}
+	t.res.PropertyDefaults = append(t.res.PropertyDefaults, PropertyDefault{Name: name, Value: v, Where: where})
 }

@@ -108,6 +108,16 @@ type Result struct {
 	UserProperties string
 	// Throttled are the paths of the samplers treated as throttled.
 	Throttled []string
+	// PropertyDefaults are the JMeter properties whose default tune set
+	// (a thread count or ramp-up written as ${__P(name,default)}): a
+	// -Jname=... on the command line overrides the tuned value.
+	PropertyDefaults []PropertyDefault
+}
+
+// PropertyDefault is a property default tune set: ${__P(Name,Value)} at the
+// element path Where.
+type PropertyDefault struct {
+	Name, Value, Where string
 }
 
 // Errors returned by Tune.
