@@ -45,8 +45,10 @@ overrun of the inferred limiter, no retry before its Retry-After, no rising p95.
 
 Exit status: 0 all passed, 3 a criterion or check failed (or had no data),
 1 an error (unreadable file), 2 a usage error (bad criterion, missing -l).
-Transaction Controller parents and 5.x sub-result rows are left out unless
---transactions / --sub-results.`
+The requests inside a transaction count (in XML the children of a "Generate
+parent sample" transaction, recursively); Transaction Controller parents and
+the 5.x sub-result rows of an HTTP sample (redirects, embedded resources) are
+left out unless --transactions / --sub-results.`
 
 // stringList is a repeatable flag value that, unlike cli.StringSliceFlag,
 // does not split on commas: criteria and file names may contain them.
@@ -89,7 +91,7 @@ func checkCommand() *cli.Command {
 		&cli.StringFlag{Name: "max-latency-rise", Value: "50%", Usage: "verify: p95 rise over the run that fails the trend check, in `PERCENT` (and at least 50 ms)"},
 		&cli.BoolFlag{Name: "any-phase", Usage: "verify: judge fixed windows at every alignment, not at the analysis' phase (the server restarted between the runs)"},
 		&cli.BoolFlag{Name: "transactions", Usage: "count Transaction Controller parent samples"},
-		&cli.BoolFlag{Name: "sub-results", Usage: "count the sub-result rows of JMeter 5.x CSV files"},
+		&cli.BoolFlag{Name: "sub-results", Usage: "count the sub-result rows of HTTP samples in JMeter 5.x CSV files (redirect hops, embedded resources)"},
 	}
 	flags = append(flags, inputFlags()...)
 	return &cli.Command{

@@ -45,11 +45,18 @@ import (
 //     round(q*n)), within hist.MaxRelativeErrorInt (0.3%) of the exact value.
 //   - Response codes are counted per sample (a Statistical row carries one
 //     code for all its samples).
-//   - Total differs from JMeter's TOTAL line on purpose: Transaction
-//     Controller parent rows (Sample.Transaction) and the sub-result rows
-//     JMeter 5.x writes after their parent (Sample.SubResult) are listed
-//     under their labels but left out of Total, so that Total counts each
-//     request once.
+//   - Total differs from JMeter's TOTAL line on purpose: it counts each
+//     request once, as the plan's samplers sent them (the leaf samples of
+//     transactions, as Analyze does). Transaction Controller (and Parallel
+//     Controller) parent rows are listed under their labels but left out
+//     of Total. In XML, where a parent written with "Generate parent
+//     sample" holds its samples as children, the children are counted
+//     under their own labels, recursively (a child transaction is listed
+//     like a top-level one); an HTTP sample's own sub-samples (redirect
+//     hops, embedded resources) are not counted again: the sample is the
+//     request. In CSV, the sub-result rows JMeter 5.x writes after their
+//     parent (Sample.SubResult) are listed but left out of Total, unless
+//     the parent was a transaction: then they are its samples, and count.
 //
 // Add does not allocate, except the first time a label, a response code, or
 // a label's first transaction or sub-result row is seen; memory grows with
@@ -126,9 +133,66 @@ type codeCount struct {
 	n    int64
 }
 
-// Add accumulates one sample. s is not retained: the reader may reuse it.
+// subResultOfTransaction reports whether a sub-result row labelled label
+// ("<parent>-<n>") belongs to a transaction parent: its parent's label has
+// transaction rows. The reader marks a sub-result by its label and thread
+// in file order, and a parent row comes before its sub-results in the file
+// and in start order (it starts no later), so the parent's label is known
+// by then, also when several files are merged by start time.
+func (a *Aggregate) subResultOfTransaction(label string) bool {
+	i := strings.LastIndexByte(label, '-')
+	if i <= 0 {
+		return false
+	}
+	p := a.index[label[:i]]
+	return p != nil && p.txRows > 0
+}
+
+// maxChildDepth bounds the transaction nesting Add descends into.
+const maxChildDepth = 16
+
+// Add accumulates one sample (one row of the input, with its children). s
+// is not retained: the reader may reuse it.
 func (a *Aggregate) Add(s *jtl.Sample) {
 	a.rows++
+	tx := isTransactionParent(s)
+	switch {
+	case s.SubResult && a.subResultOfTransaction(s.Label):
+		a.add(s, false, false) // a sample of a transaction row: a request
+	case s.SubResult:
+		a.add(s, false, true)
+	default:
+		a.add(s, tx, false)
+	}
+	if tx && len(s.Children) > 0 {
+		a.addChildren(s, 0)
+	}
+}
+
+// isTransactionParent reports whether s is a Transaction (or Parallel)
+// Controller parent sample. The reader marks top-level rows only, so a
+// child's responseMessage is tested too.
+func isTransactionParent(s *jtl.Sample) bool {
+	return s.Transaction || strings.HasPrefix(s.ResponseMessage, jtl.TransactionPrefix)
+}
+
+// addChildren accumulates the children of the transaction parent p: each
+// leaf under its own label, each nested transaction as a parent row and
+// then its children.
+func (a *Aggregate) addChildren(p *jtl.Sample, depth int) {
+	for i := range p.Children {
+		c := &p.Children[i]
+		tx := isTransactionParent(c)
+		a.add(c, tx, false)
+		if tx && depth < maxChildDepth {
+			a.addChildren(c, depth+1)
+		}
+	}
+}
+
+// add accumulates one row of s's label: a transaction parent (tx) or a
+// sub-result (sub) is listed but left out of Total.
+func (a *Aggregate) add(s *jtl.Sample, tx, sub bool) {
 	slot := recentSlot(s.Label)
 	l := a.recent[slot]
 	if l == nil || l.label != s.Label {
@@ -151,11 +215,11 @@ func (a *Aggregate) Add(s *jtl.Sample) {
 	} else if !s.Success {
 		errs = n
 	}
-	if !s.Transaction && !s.SubResult {
+	if !tx && !sub {
 		l.counted.add(s, n, errs)
 		return
 	}
-	if s.Transaction {
+	if tx {
 		l.txRows++
 	} else {
 		l.subRows++

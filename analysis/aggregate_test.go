@@ -257,3 +257,116 @@ func TestAggregateSentBytesUnknown(t *testing.T) {
 		t.Error("one row with sentBytes makes it known")
 	}
 }
+
+// TestAggregateCountsTransactionChildren: an XML transaction parent written
+// with "Generate parent sample" holds its samples as children. They are
+// counted under their own labels (a nested transaction listed like a
+// top-level one, its children counted), the parents are listed but left out
+// of Total, and an HTTP sample's own sub-samples (a redirect hop) are not
+// counted again.
+func TestAggregateCountsTransactionChildren(t *testing.T) {
+	hop := *sample("http://x/login?r=/home", 0, 30, "302", true)
+	login := *sample("GET login", 0, 50, "200", true)
+	login.Children = []jtl.Sample{hop}
+	script := *sample("GET script", 60, 20, "429", false)
+	inner := *sample("TX inner", 100, 40, "200", true)
+	inner.ResponseMessage = jtl.TransactionPrefix + " : 1, number of failing samples : 0"
+	inner.Children = []jtl.Sample{*sample("GET status", 100, 40, "200", true)}
+	tx := sample("TX fetch", 0, 140, "429", false)
+	tx.Transaction = true
+	tx.Children = []jtl.Sample{login, script, inner}
+
+	a := NewAggregate()
+	a.Add(tx)
+	a.Add(tx)
+	rep := a.Result()
+	if rep.Rows != 2 {
+		t.Errorf("rows = %d; want the 2 rows added", rep.Rows)
+	}
+	want := map[string]struct {
+		samples int64
+		kind    string
+	}{"TX fetch": {2, KindTransaction}, "GET login": {2, KindSample}, "GET script": {2, KindSample},
+		"TX inner": {2, KindTransaction}, "GET status": {2, KindSample}}
+	if len(rep.Labels) != len(want) {
+		t.Errorf("labels %d; want %d (no row for the redirect hop)", len(rep.Labels), len(want))
+	}
+	for label, w := range want {
+		r := rowOf(t, rep, label)
+		if r.Samples != w.samples || r.Kind != w.kind {
+			t.Errorf("%s: %d samples, kind %s; want %d, %s", label, r.Samples, r.Kind, w.samples, w.kind)
+		}
+	}
+	// Total: the three leaves, twice: login 200, script 429, status 200.
+	tot := rep.Total
+	if tot.Samples != 6 || tot.Errors != 2 || tot.Code("200") != 4 || tot.Code("429") != 2 || tot.Code("302") != 0 {
+		t.Errorf("total %d samples, %d errors, codes %+v; want 6, 2, 200x4 429x2", tot.Samples, tot.Errors, tot.Codes)
+	}
+	if tot.MaxMs != 50 {
+		t.Errorf("total max %g ms: a transaction (140 ms) leaked into it", tot.MaxMs)
+	}
+}
+
+// TestAggregateCSVTransactionSubResults: JMeter 5.x writes the samples of a
+// transaction parent ("Generate parent sample") as sub-result rows "<TX>-n"
+// after it; they count, where the sub-results of an HTTP sample (its
+// redirect hops) do not, also when the rows of two files interleave.
+func TestAggregateCSVTransactionSubResults(t *testing.T) {
+	row := func(file, label string, sub, tx bool) *jtl.Sample {
+		s := sample(label, 0, 10, "200", true)
+		s.File, s.SubResult, s.Transaction = file, sub, tx
+		return s
+	}
+	a := NewAggregate()
+	a.Add(row("a.csv", "TX", false, true))
+	a.Add(row("b.csv", "GET home", false, false))
+	a.Add(row("a.csv", "TX-0", true, false))       // a sample of TX
+	a.Add(row("b.csv", "GET home-0", true, false)) // a redirect hop of GET home
+	a.Add(row("a.csv", "TX-1", true, false))
+	rep := a.Result()
+	if k := rowOf(t, rep, "TX-0").Kind; k != KindSample {
+		t.Errorf("TX-0 kind %q; want sample", k)
+	}
+	if k := rowOf(t, rep, "GET home-0").Kind; k != KindSubResult {
+		t.Errorf("GET home-0 kind %q; want sub-result", k)
+	}
+	if rep.Total.Samples != 3 {
+		t.Errorf("total %d; want 3 (GET home, TX-0, TX-1)", rep.Total.Samples)
+	}
+}
+
+// TestAggregateRealTransactionXML reads a JMeter 2.13 XML file whose only
+// top-level samples are transaction parents: 2 parents, each with a
+// "GET login" (followed through a redirect: two sub-samples) and a
+// "GET script", as the file shows. Before children were counted its TOTAL
+// was 0.
+func TestAggregateRealTransactionXML(t *testing.T) {
+	src, err := jtl.Open([]string{"../jtl/testdata/xml/jmeter213.jtl"}, jtl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	a := NewAggregate()
+	parents, leaves, hops := 0, 0, 0
+	for src.Scan() {
+		s := src.Sample()
+		if s.Transaction {
+			parents++
+			for _, c := range s.Children {
+				leaves++
+				hops += len(c.Children)
+			}
+		}
+		a.Add(s)
+	}
+	rep := a.Result()
+	if parents == 0 || hops == 0 {
+		t.Fatalf("%d parents, %d redirect hops: the file no longer shows what the test needs", parents, hops)
+	}
+	if rep.Total.Samples != int64(leaves) {
+		t.Errorf("total %d samples; want the %d children of the %d parents (not their %d redirect hops)", rep.Total.Samples, leaves, parents, hops)
+	}
+	if r := rowOf(t, rep, "GET script"); r.Samples == 0 || r.Kind != KindSample {
+		t.Errorf("GET script row %+v", r)
+	}
+}

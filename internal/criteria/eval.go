@@ -111,11 +111,13 @@ type Evaluator struct {
 	minStart int64
 	maxEnd   int64
 	labels   map[string]struct{}
+	// txLabels are the labels of transaction parents seen (bounded).
+	txLabels map[string]struct{}
 }
 
 // NewEvaluator returns an Evaluator of crits.
 func NewEvaluator(crits []*Criterion, opts Options) *Evaluator {
-	e := &Evaluator{opts: opts, labels: map[string]struct{}{}}
+	e := &Evaluator{opts: opts, labels: map[string]struct{}{}, txLabels: map[string]struct{}{}}
 	for _, c := range crits {
 		st := &state{c: c, matches: map[string]bool{}}
 		if c.Subject.Kind == KindPercentile {
@@ -133,19 +135,69 @@ func NewEvaluator(crits []*Criterion, opts Options) *Evaluator {
 func (e *Evaluator) Samples() int64 { return e.samples }
 
 // Excluded returns the number of samples left out (transaction parents,
-// sub-results; see Options).
+// sub-results of HTTP samples; see Options and Add).
 func (e *Evaluator) Excluded() int64 { return e.excluded }
 
 // Span returns the start of the first sample and the end of the last one
 // (epoch ms) among those evaluated.
 func (e *Evaluator) Span() (startMs, endMs int64) { return e.minStart, e.maxEnd }
 
-// Add evaluates one sample. s is not retained.
+// Add evaluates one sample (one row of the input, with its children). s is
+// not retained.
+//
+// What counts are the requests the plan sent, as jmtune stats and analyze
+// count them: a Transaction Controller (or Parallel Controller) parent is
+// left out (unless Options.Transactions), and in XML, where a parent
+// written with "Generate parent sample" holds its samples as children,
+// each child counts, recursively. An HTTP sample's own sub-samples
+// (redirect hops, embedded resources) do not count again, and neither do
+// the sub-result rows JMeter 5.x writes after such a sample in CSV (unless
+// Options.SubResults); the sub-result rows of a transaction parent are its
+// samples, and count.
 func (e *Evaluator) Add(s *jtl.Sample) {
-	if (s.Transaction && !e.opts.Transactions) || (s.SubResult && !e.opts.SubResults) {
-		e.excluded++
-		return
+	e.addRow(s, false, 0)
+}
+
+// maxChildDepth bounds the transaction nesting Add descends into.
+const maxChildDepth = 16
+
+// addRow evaluates s; child is true for a child of a transaction parent.
+func (e *Evaluator) addRow(s *jtl.Sample, child bool, depth int) {
+	tx := s.Transaction || strings.HasPrefix(s.ResponseMessage, jtl.TransactionPrefix)
+	if tx && len(e.txLabels) < maxLabelsKept {
+		if _, ok := e.txLabels[s.Label]; !ok {
+			e.txLabels[strings.Clone(s.Label)] = struct{}{}
+		}
 	}
+	switch {
+	case tx && !e.opts.Transactions:
+		e.excluded++
+	case !child && s.SubResult && !e.opts.SubResults && !e.subResultOfTransaction(s.Label):
+		e.excluded++
+	default:
+		e.add(s)
+	}
+	if tx && depth < maxChildDepth {
+		for i := range s.Children {
+			e.addRow(&s.Children[i], true, depth+1)
+		}
+	}
+}
+
+// subResultOfTransaction reports whether a sub-result row labelled label
+// ("<parent>-<n>") belongs to a transaction parent (a parent row comes
+// before its sub-results, in the file and in start order).
+func (e *Evaluator) subResultOfTransaction(label string) bool {
+	i := strings.LastIndexByte(label, '-')
+	if i <= 0 {
+		return false
+	}
+	_, ok := e.txLabels[label[:i]]
+	return ok
+}
+
+// add evaluates one counted sample.
+func (e *Evaluator) add(s *jtl.Sample) {
 	w := int64(1)
 	if s.SampleCount > 1 {
 		w = int64(s.SampleCount)

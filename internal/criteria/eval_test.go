@@ -268,3 +268,63 @@ func BenchmarkEvaluate(b *testing.B) {
 		e.Add(&s)
 	}
 }
+
+// TestEvaluateTransactionChildren: an XML transaction parent written with
+// "Generate parent sample" holds its samples as children; they count (a
+// nested transaction's too), the parents do not (unless asked for), and an
+// HTTP sample's own redirect hop does not count again. The real JMeter 2.13
+// file holds 4 such parents, each with a "GET login" (followed through a
+// redirect) and a "GET script" answered 429.
+func TestEvaluateTransactionChildren(t *testing.T) {
+	leaf := func(label, code string, ok bool) jtl.Sample {
+		return jtl.Sample{Start: t0, Elapsed: 10, Label: label, ResponseCode: code, Success: ok, SampleCount: 1}
+	}
+	login := leaf("GET login", "200", true)
+	login.Children = []jtl.Sample{leaf("http://x/login?r=/home", "302", true)}
+	inner := leaf("TX inner", "200", true)
+	inner.ResponseMessage = jtl.TransactionPrefix + " : 1, number of failing samples : 0"
+	inner.Children = []jtl.Sample{leaf("GET status", "200", true)}
+	tx := leaf("TX fetch", "429", false)
+	tx.Transaction = true
+	tx.Children = []jtl.Sample{login, leaf("GET script", "429", false), inner}
+	run := []jtl.Sample{tx}
+
+	out := evaluate(t, run, Options{}, "samples > 0", "rc429 < 1", "rc302 < 1", "samples of \"GET status\" > 0")
+	if out[0].Measured != 3 || out[1].Measured != 1 || out[2].Measured != 0 || out[3].Measured != 1 {
+		t.Errorf("samples %v, rc429 %v, rc302 %v, GET status %v; want 3 leaves, 1, 0 (the hop is not a request), 1",
+			out[0].Measured, out[1].Measured, out[2].Measured, out[3].Measured)
+	}
+	out = evaluate(t, run, Options{Transactions: true}, "samples > 0")
+	if out[0].Measured != 5 {
+		t.Errorf("with --transactions: samples %v; want 5 (3 leaves and 2 parents)", out[0].Measured)
+	}
+
+	src, err := jtl.Open([]string{"../../jtl/testdata/xml/jmeter213.jtl"}, jtl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var real []jtl.Sample
+	for src.Scan() {
+		real = append(real, *src.Sample().Clone())
+	}
+	out = evaluate(t, real, Options{}, "samples > 0", "rc429 < 1", "samples of \"GET login\" > 0")
+	if out[0].Measured != 8 || out[1].Measured != 4 || out[2].Measured != 4 {
+		t.Errorf("jmeter213.jtl: samples %v, rc429 %v, GET login %v; want 8, 4, 4", out[0].Measured, out[1].Measured, out[2].Measured)
+	}
+}
+
+// TestEvaluateTransactionSubResults: JMeter 5.x writes the samples of a
+// transaction parent as sub-result rows "<TX>-n" after it in CSV; they
+// count, where an HTTP sample's sub-result rows (its redirect hops) do not.
+func TestEvaluateTransactionSubResults(t *testing.T) {
+	row := func(label string, sub, tx bool) jtl.Sample {
+		return jtl.Sample{Start: t0, Elapsed: 10, Label: label, ResponseCode: "200", Success: true, SampleCount: 1, SubResult: sub, Transaction: tx}
+	}
+	run := []jtl.Sample{row("TX", false, true), row("TX-0", true, false), row("TX-1", true, false),
+		row("GET home", false, false), row("GET home-0", true, false)}
+	out := evaluate(t, run, Options{}, "samples > 0")
+	if out[0].Measured != 3 {
+		t.Errorf("samples %v; want 3 (TX-0, TX-1, GET home)", out[0].Measured)
+	}
+}
