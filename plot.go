@@ -215,7 +215,7 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	defer src.Close()
 	prog := newProgressLine(src, c.App.ErrWriter, cmd)
 	in, kept := tapSource(src, prog, filter)
-	res, err := analysis.Analyze(in, analysis.Config{Series: true, Tool: "jmtune " + version})
+	res, err := analysis.Analyze(in, analysis.Config{Series: true, Tool: "jmtune " + version, Label: filter.label})
 	prog.done()
 	printWarnings(c.App.ErrWriter, cmd, src)
 	if filter.noTime > 0 {
@@ -235,8 +235,10 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 
 // tapSource passes the samples of src that filter keeps (all when it is
 // inactive) through to Analyze, counting the rows read for the progress line
-// (nil: none) and the rows kept (*kept). The readers under src stay visible
-// to the analysis (input formats, timestamp modes).
+// (nil: none) and the rows kept (*kept). A transaction parent is kept when a
+// sample inside it passes (KeepTree); the analysis then applies --label to
+// the samples inside (Config.Label). The readers under src stay visible to
+// the analysis (input formats, timestamp modes).
 func tapSource(src jtl.Source, prog *progressLine, filter *sampleFilter) (jtl.Source, *int64) {
 	var read, kept int64
 	return jtl.Filter(src, func(s *jtl.Sample) bool {
@@ -244,7 +246,7 @@ func tapSource(src jtl.Source, prog *progressLine, filter *sampleFilter) (jtl.So
 		if read&0xffff == 0 && prog != nil {
 			prog.update(read)
 		}
-		if filter.active && !filter.Keep(s) {
+		if filter.active && !filter.KeepTree(s) {
 			return false
 		}
 		kept++

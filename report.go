@@ -141,7 +141,7 @@ func predictPlan(c *cli.Context, plan string, before *analysis.Result) (*analysi
 		return nil, err
 	}
 	src, kept := tapSource(run.Source(filepath.Base(plan)+" (simulated)"), nil, filter)
-	res, err := analysis.Analyze(src, analysis.Config{Series: true, Tool: "jmtune " + version})
+	res, err := analysis.Analyze(src, analysis.Config{Series: true, Tool: "jmtune " + version, Label: filter.label})
 	if filter.active && *kept == 0 {
 		return nil, fmt.Errorf("predicting %s: no simulated sample matched %s", plan, filter.describe())
 	}

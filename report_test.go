@@ -277,3 +277,18 @@ func TestPlotReportFilterErrors(t *testing.T) {
 		t.Errorf("plot --label: exit %d, stderr %q; want 0 and a note naming the filter", code, stderr)
 	}
 }
+
+// TestReportFilterInsideTransactions: in XML written with "Generate parent
+// sample" the requests are children of transaction parents; --label must
+// find them there. jmeter213.jtl holds 4 parents "TX fetch", each with one
+// "GET login" and one "GET script".
+func TestReportFilterInsideTransactions(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runCLI("report", "-l", "jtl/testdata/xml/jmeter213.jtl", "--label", "^GET s", "-o", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := readSummary(t, dir)
+	if s.Before.Requests != 4 || len(s.Before.Labels) != 1 || s.Before.Labels[0].Label != "GET script" {
+		t.Errorf("requests %d, labels %+v; want the 4 GET script samples only", s.Before.Requests, s.Before.Labels)
+	}
+}

@@ -93,7 +93,8 @@ func statsAction(c *cli.Context) error {
 			prog.update(read)
 		}
 		s := src.Sample()
-		if filter.active && !filter.Keep(s) {
+		if filter.active {
+			agg.AddFiltered(s, filter.Keep) // also the samples inside transactions
 			continue
 		}
 		agg.Add(s)
@@ -300,6 +301,25 @@ func (f *sampleFilter) Keep(s *jtl.Sample) bool {
 		}
 	}
 	return true
+}
+
+// KeepTree reports whether s or, for a transaction parent, one of the
+// samples inside it (recursively) passes the filter: a parent whose own
+// label does not match may hold requests that do. Call it for every row
+// read, in order; it calls Keep on s first.
+func (f *sampleFilter) KeepTree(s *jtl.Sample) bool {
+	if f.Keep(s) {
+		return true
+	}
+	if !s.Transaction && !strings.HasPrefix(s.ResponseMessage, jtl.TransactionPrefix) {
+		return false
+	}
+	for i := range s.Children {
+		if f.KeepTree(&s.Children[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // start fixes the run start and resolves offsets.

@@ -153,20 +153,35 @@ const maxChildDepth = 16
 
 // Add accumulates one sample (one row of the input, with its children). s
 // is not retained: the reader may reuse it.
-func (a *Aggregate) Add(s *jtl.Sample) {
-	a.rows++
+func (a *Aggregate) Add(s *jtl.Sample) { a.AddFiltered(s, nil) }
+
+// AddFiltered accumulates what keep accepts of one sample: the row itself,
+// and, for a transaction parent, each of its samples (recursively) that
+// keep accepts, whether or not it accepted the parent, so that a label
+// filter finds the requests inside transactions. keep sees the row first,
+// then its children in order. It reports whether anything was accumulated;
+// Rows counts the rows for which it was. A nil keep accepts everything.
+func (a *Aggregate) AddFiltered(s *jtl.Sample, keep func(*jtl.Sample) bool) bool {
 	tx := isTransactionParent(s)
-	switch {
-	case s.SubResult && a.subResultOfTransaction(s.Label):
-		a.add(s, false, false) // a sample of a transaction row: a request
-	case s.SubResult:
-		a.add(s, false, true)
-	default:
-		a.add(s, tx, false)
+	added := false
+	if keep == nil || keep(s) {
+		switch {
+		case s.SubResult && a.subResultOfTransaction(s.Label):
+			a.add(s, false, false) // a sample of a transaction row: a request
+		case s.SubResult:
+			a.add(s, false, true)
+		default:
+			a.add(s, tx, false)
+		}
+		added = true
 	}
-	if tx && len(s.Children) > 0 {
-		a.addChildren(s, 0)
+	if tx && len(s.Children) > 0 && a.addChildren(s, keep, 0) {
+		added = true
 	}
+	if added {
+		a.rows++
+	}
+	return added
 }
 
 // isTransactionParent reports whether s is a Transaction (or Parallel)
@@ -179,15 +194,21 @@ func isTransactionParent(s *jtl.Sample) bool {
 // addChildren accumulates the children of the transaction parent p: each
 // leaf under its own label, each nested transaction as a parent row and
 // then its children.
-func (a *Aggregate) addChildren(p *jtl.Sample, depth int) {
+// It reports whether keep (nil: all) accepted any of them.
+func (a *Aggregate) addChildren(p *jtl.Sample, keep func(*jtl.Sample) bool, depth int) bool {
+	added := false
 	for i := range p.Children {
 		c := &p.Children[i]
 		tx := isTransactionParent(c)
-		a.add(c, tx, false)
-		if tx && depth < maxChildDepth {
-			a.addChildren(c, depth+1)
+		if keep == nil || keep(c) {
+			a.add(c, tx, false)
+			added = true
+		}
+		if tx && depth < maxChildDepth && a.addChildren(c, keep, depth+1) {
+			added = true
 		}
 	}
+	return added
 }
 
 // add accumulates one row of s's label: a transaction parent (tx) or a

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 
 	"jmtune/jtl"
@@ -368,5 +369,34 @@ func TestAggregateRealTransactionXML(t *testing.T) {
 	}
 	if r := rowOf(t, rep, "GET script"); r.Samples == 0 || r.Kind != KindSample {
 		t.Errorf("GET script row %+v", r)
+	}
+}
+
+// TestAggregateAddFilteredFindsTransactionChildren: a filter on labels
+// finds the samples inside a transaction whose own label it rejects; the
+// row counts as kept when anything of it was.
+func TestAggregateAddFilteredFindsTransactionChildren(t *testing.T) {
+	tx := sample("TX fetch", 0, 140, "429", false)
+	tx.Transaction = true
+	tx.Children = []jtl.Sample{*sample("GET login", 0, 50, "200", true), *sample("GET script", 60, 20, "429", false)}
+	other := sample("GET other", 200, 10, "200", true)
+	var seen []string
+	keep := func(s *jtl.Sample) bool {
+		seen = append(seen, s.Label)
+		return s.Label == "GET script"
+	}
+	a := NewAggregate()
+	if !a.AddFiltered(tx, keep) {
+		t.Error("the transaction holding GET script was not kept")
+	}
+	if a.AddFiltered(other, keep) {
+		t.Error("GET other was kept")
+	}
+	if want := "TX fetch,GET login,GET script,GET other"; strings.Join(seen, ",") != want {
+		t.Errorf("keep saw %v; want %s (the row first, then its children, in order)", seen, want)
+	}
+	rep := a.Result()
+	if rep.Rows != 1 || len(rep.Labels) != 1 || rep.Labels[0].Label != "GET script" || rep.Total.Samples != 1 {
+		t.Errorf("rows %d, labels %+v, total %d; want 1 row, only GET script, 1 sample", rep.Rows, rep.Labels, rep.Total.Samples)
 	}
 }
