@@ -74,7 +74,7 @@ func TestStatsGolden(t *testing.T) {
 		{"statistical", []string{"testdata/stats/statistical.csv"}},
 		{"agents-xml", []string{"testdata/stats/agents.xml"}},
 		{"two-files", []string{"testdata/stats/agents.csv", "testdata/stats/statistical.csv"}},
-		{"xml-transactions", []string{"jtl/testdata/xml/jmeter213.jtl"}}, // leaves of "Generate parent sample" transactions count
+		{"xml-transactions", []string{"jtl/testdata/xml/jmeter213.jtl"}},                            // leaves of "Generate parent sample" transactions count
 		{"xml-transactions-label", []string{"--label", "^GET s", "jtl/testdata/xml/jmeter213.jtl"}}, // --label finds them inside the parents
 		{"bad", []string{"testdata/stats/bad.csv"}},
 		{"bad-json", []string{"--format", "json", "testdata/stats/bad.csv"}},
