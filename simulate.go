@@ -33,7 +33,10 @@ an analysis found, and writes the JMeter results the run would give:
   jmtune simulate -t tuned.jmx --analysis analysis.json -o predicted.xml --format xml
   jmtune simulate -t plan.jmx --analysis analysis.json -o predicted.csv -J threads=50 --duration 120
 
-Then compare with the real run: jmtune report before.jtl predicted.jtl.
+Then show the prediction next to the run it was made from:
+  jmtune report -l before.jtl --predicted predicted.jtl -t tuned.jmx -o report
+(or let report simulate the plan itself: jmtune report -l before.jtl -t tuned.jmx -o report).
+
 The server model is the analysis's limit (algorithm, parameters, scope,
 Retry-After), response times follow a lognormal fitted to the run's mean and
 p90 of accepted samples, with 5 ms ± 2 ms one-way network delay. The result
