@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"jmtune/jtl"
@@ -71,7 +72,13 @@ func Analyze(src jtl.Source, cfg Config) (*Result, error) {
 // their parent (see dropNestedSubResults).
 func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
 	t := &table{}
-	st := &ingestStats{perFile: map[string]int{}}
+	// Once reserveAfter rows are in, the columns are reserved for the rows
+	// the whole input will hold, extrapolated from the bytes read so far:
+	// growing them by doubling would copy every column and leave the old
+	// arrays behind as garbage.
+	prog, _ := src.(jtl.Progress)
+	reserved := prog == nil || prog.Size() <= 0
+	st := &ingestStats{perFile: map[string]*int{}}
 	// The reader marks a CSV row SubResult when it follows, in its file and
 	// thread, a row whose label it extends ("<label>-<n>"). When that row
 	// was a transaction parent (which is not counted), the sub-result is one
@@ -86,6 +93,13 @@ func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
 	for src.Scan() {
 		s := src.Sample()
 		st.read++
+		if !reserved && t.len() >= reserveAfter {
+			reserved = true
+			if read := prog.BytesRead(); read > 0 {
+				est := float64(t.len()) * float64(prog.Size()) / float64(read) * 1.05
+				t.reserve(int(min(est, maxReserve)) + reserveAfter)
+			}
+		}
 		if last == nil || s.File != lastFile {
 			lastFile = s.File
 			if last = parents[s.File]; last == nil {
@@ -118,6 +132,13 @@ func ingest(src jtl.Source, cfg Config) (*table, *ingestStats, error) {
 	dropNestedSubResults(t, st)
 	return t, st, nil
 }
+
+// reserveAfter is the number of rows after which ingest reserves the
+// columns for the whole input; maxReserve bounds the rows reserved.
+const (
+	reserveAfter = 20_000
+	maxReserve   = 100_000_000
+)
 
 // maxDepth bounds the transaction nesting that ingest descends into.
 const maxDepth = 16
@@ -164,10 +185,16 @@ func ingestOne(t *table, st *ingestStats, s *jtl.Sample, cfg Config) {
 		st.filtered++
 		return
 	}
-	if _, ok := st.perFile[s.File]; !ok {
-		st.files = append(st.files, s.File)
+	if st.lastCount == nil || s.File != st.lastFile {
+		c, ok := st.perFile[s.File]
+		if !ok {
+			c = new(int)
+			st.perFile[s.File] = c
+			st.files = append(st.files, s.File)
+		}
+		st.lastFile, st.lastCount = s.File, c
 	}
-	st.perFile[s.File]++
+	*st.lastCount++
 	rl := sampleRateLimit(s)
 	if rl.HasRetryAfter {
 		st.raSamples++
@@ -212,7 +239,7 @@ func analyzeTable(t *table, st *ingestStats, cfg Config, src jtl.Source) (*Resul
 		}
 	}
 	for _, f := range st.files {
-		in := Input{File: f, Rows: st.perFile[f], TimeMode: "start"}
+		in := Input{File: f, Rows: *st.perFile[f], TimeMode: "start"}
 		if fm, ok := formats[f]; ok {
 			in.Format, in.Layout = fm.Kind, fm.Layout
 			if fm.Timestamps == jtl.TimestampEnd {
@@ -251,6 +278,16 @@ type analysis struct {
 	raSem        raSemantics
 	sec          *secondSeries
 	retryByLabel map[uint16]int
+	buf          []int32 // see scratch
+}
+
+// scratch returns an int32 slice of length n, reused between calls (its
+// contents are not kept): one array for the quantiles of per-row values.
+func (a *analysis) scratch(n int) []int32 {
+	if cap(a.buf) < n {
+		a.buf = make([]int32, n)
+	}
+	return a.buf[:n]
 }
 
 func (a *analysis) run() {
@@ -260,11 +297,21 @@ func (a *analysis) run() {
 	for i := 0; i < t.len(); i++ {
 		a.runEnd = max(a.runEnd, t.startMs(i)+int64(t.elapsed[i]))
 	}
-	a.runStats()
 	a.limited = limitedLabels(t)
-	a.ev = buildEvents(t, a.limited, a.run0)
 	a.sec = buildSeconds(t, a.run0, a.runEnd, a.limited)
 	res.Run.PeakAcceptedPerS = round3(peakSustained(a.sec.accepted, 10))
+	// The run's statistics, the client's retries and the label table do not
+	// depend on the fit: they are described while the events are built and
+	// the models fitted.
+	var side sync.WaitGroup
+	side.Add(1)
+	go func() {
+		defer side.Done()
+		a.runStats()
+		a.fillRetries()
+		a.fillLabels()
+	}()
+	a.ev = buildEvents(t, a.limited, a.run0)
 	opt := inferOptions{bootstrap: 200, extraW: raWindowHints(a.ev)}
 	if a.ev.len() > largeInput {
 		opt.fast = true
@@ -272,12 +319,14 @@ func (a *analysis) run() {
 	}
 	opt.extraW = append(opt.extraW, headerWindowHints(t)...)
 	a.inf = infer(a.ev, opt)
+	// Retry-After needs only the chosen model: it is read while the
+	// inference finishes its checks.
+	a.fillRetryAfter()
+	a.inf.wait()
 	a.fillLimit()
 	a.fillHeaders()
-	a.fillRetryAfter()
 	a.fillOnset()
-	a.fillRetries()
-	a.fillLabels()
+	side.Wait()
 	a.fillCandidates()
 	a.fillRecommendation()
 	a.fillVerdict()
@@ -293,12 +342,12 @@ func (a *analysis) runStats() {
 	r.Start = time.UnixMilli(a.run0).UTC().Format(time.RFC3339)
 	r.DurationS = round3(float64(a.runEnd-a.run0) / 1000)
 	r.Samples = t.len()
-	var acc []float64
+	acc := a.scratch(t.len())[:0]
 	for i := 0; i < t.len(); i++ {
 		switch t.class(i) {
 		case clsAccepted:
 			r.Accepted++
-			acc = append(acc, float64(t.elapsed[i]))
+			acc = append(acc, t.elapsed[i])
 		case clsThrottled:
 			r.Throttled++
 		default:
@@ -318,13 +367,13 @@ func (a *analysis) runStats() {
 	if len(acc) > 0 {
 		var s float64
 		for _, v := range acc {
-			s += v
+			s += float64(v)
 		}
 		r.ResponseMeanS = round3(s / float64(len(acc)) / 1000)
-		r.ResponseP90S = round3(quantile(acc, 0.9) / 1000)
-		r.ResponseP95S = round3(quantile(acc, 0.95) / 1000)
+		r.ResponseP90S = round3(quantileInt(acc, 0.9) / 1000)
+		r.ResponseP95S = round3(quantileInt(acc, 0.95) / 1000)
 	}
-	r.ThinkS = round3(thinkTime(t))
+	r.ThinkS = round3(thinkTime(t, a.scratch(t.len())[:0]))
 	if d := float64(a.runEnd-a.run0) / 1000; d > 0 {
 		r.OfferedRatePerS = round3(float64(r.Requests) / d)
 		r.AcceptedRatePerS = round3(float64(r.Accepted) / d)
@@ -342,33 +391,32 @@ func maxThreads(t *table) int {
 	var sum, best int32
 	for i := 0; i < t.len(); i++ {
 		e := t.engine[i]
-		sum += t.threads[i] - last[e]
-		last[e] = t.threads[i]
+		sum += int32(t.threads[i]) - last[e]
+		last[e] = int32(t.threads[i])
 		best = max(best, sum)
 	}
 	return int(best)
 }
 
 // thinkTime is the median gap per thread between the end of one sample and
-// the start of the next (seconds).
-func thinkTime(t *table) float64 {
+// the start of the next (seconds); gaps is scratch space.
+func thinkTime(t *table, gaps []int32) float64 {
 	lastEnd := make([]int64, len(t.threadN.names))
 	for k := range lastEnd {
 		lastEnd[k] = math.MinInt64
 	}
-	var gaps []float64
 	for i := 0; i < t.len(); i++ {
 		th := t.thread[i]
 		s := t.startMs(i)
 		if lastEnd[th] != math.MinInt64 && s >= lastEnd[th] {
-			gaps = append(gaps, float64(s-lastEnd[th]))
+			gaps = append(gaps, int32(min(s-lastEnd[th], math.MaxInt32)))
 		}
 		lastEnd[th] = max(lastEnd[th], s+int64(t.elapsed[i]))
 	}
 	if len(gaps) == 0 {
 		return 0
 	}
-	return median(gaps) / 1000
+	return quantileInt(gaps, 0.5) / 1000
 }
 
 // overlapWarning checks that samples of one thread do not overlap, which

@@ -16,6 +16,9 @@ type fitter struct {
 	h      keyHist
 	extraW []float64 // window candidates from outside (Retry-After, headers)
 	fast   bool      // smaller grids (large inputs)
+
+	gapA, gapT []int32   // slidingGap's age bins
+	gapTimes   []float64 // slidingGap's counted times of one partition
 }
 
 func (f *fitter) score(keys []int32) thresholdFit {
@@ -265,7 +268,7 @@ func (f *fitter) fitFixed(sc *scope) *modelFit {
 	// equally good windows.
 	steps := 20
 	if f.fast {
-		steps = 12
+		steps = 8
 	}
 	var ws []float64
 	var ths []thresholdFit
@@ -491,7 +494,7 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 	var cands []float64
 	ng := 28
 	if f.fast {
-		ng = 18
+		ng = 14
 	}
 	for k := 0; k < ng; k++ {
 		cands = append(cands, 0.5*math.Pow(span/0.5, float64(k)/float64(ng-1)))
@@ -526,7 +529,7 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 	for _, rel := range []float64{0.15, 0.02} {
 		n := 10
 		if f.fast {
-			n = 6
+			n = 5
 		}
 		var ws []float64
 		var ths []thresholdFit
@@ -561,6 +564,7 @@ func (f *fitter) fitSliding(sc *scope, hintW []float64) *modelFit {
 // this search over L finds. L is searched around the grid fit's limit.
 func (f *fitter) refineSlidingByGap(m *modelFit, eval func(W float64) thresholdFit) {
 	L0 := int(m.limitValue())
+	w0 := m.cont
 	if L0 < 1 {
 		return
 	}
@@ -580,7 +584,7 @@ func (f *fitter) refineSlidingByGap(m *modelFit, eval func(W float64) thresholdF
 	}
 	bestL, bestW, bestMis := 0, 0.0, m.th.mis
 	for _, L := range ls {
-		if W, mis, ok := f.slidingGap(m.sc, L); ok && mis < bestMis {
+		if W, mis, ok := f.slidingGap(m.sc, L, w0); ok && mis < bestMis {
 			bestL, bestW, bestMis = L, W, mis
 		}
 	}
@@ -593,7 +597,7 @@ func (f *fitter) refineSlidingByGap(m *modelFit, eval func(W float64) thresholdF
 		if L < 1 || seen[L] {
 			continue
 		}
-		if W, mis, ok := f.slidingGap(m.sc, L); ok && mis < bestMis {
+		if W, mis, ok := f.slidingGap(m.sc, L, w0); ok && mis < bestMis {
 			bestL, bestW, bestMis = L, W, mis
 		}
 	}
@@ -604,72 +608,84 @@ func (f *fitter) refineSlidingByGap(m *modelFit, eval func(W float64) thresholdF
 }
 
 // slidingGap returns, for a sliding log of limit L in scope sc, the window
-// that mispredicts the fewest judged decisions in [f.lo, f.hi), and how
-// many it mispredicts: the middle of the best gap between consecutive ages
-// of the L-th most recent counted request.
-func (f *fitter) slidingGap(sc *scope, L int) (W float64, mis int, ok bool) {
+// in [w0/2, 2*w0] that mispredicts the fewest judged decisions in [f.lo,
+// f.hi), and how many it mispredicts. The ages of the L-th most recent
+// counted request are binned (bins of max(0.25 ms, w0/100000)); the window
+// is the middle of the best run of bin boundaries.
+func (f *fitter) slidingGap(sc *scope, L int, w0 float64) (W float64, mis int, ok bool) {
 	e := f.e
-	type ageY struct {
-		age float64
-		thr bool
+	lo, hi := w0/2, 2*w0
+	bw := math.Max(0.00025, w0*1e-5)
+	nb := int(math.Ceil((hi - lo) / bw))
+	if cap(f.gapA) < nb+2 {
+		f.gapA, f.gapT = make([]int32, nb+2), make([]int32, nb+2)
 	}
-	var v []ageY
-	var acc []float64
-	young := 0 // judged events with fewer than L counted before them: always admitted
-	youngThr := 0
+	acc, thr := f.gapA[:nb+2], f.gapT[:nb+2] // [0]: below lo, [nb+1]: at or above hi
+	clear(acc)
+	clear(thr)
+	youngThr := 0 // throttles with fewer than L counted before them: always mispredicted
+	judged := 0
+	times := f.gapTimes[:0]
 	for p := 0; p < sc.nparts; p++ {
-		acc = acc[:0]
+		times = times[:0]
 		for _, i := range sc.order[sc.segs[p]:sc.segs[p+1]] {
 			if e.y[i] != evCounted && e.t[i] >= f.lo && e.t[i] < f.hi {
-				thr := e.y[i] == evThrottled
-				if len(acc) < L {
-					young++
-					if thr {
+				judged++
+				isThr := e.y[i] == evThrottled
+				if len(times) < L {
+					if isThr {
 						youngThr++
 					}
 				} else {
-					v = append(v, ageY{e.t[i] - acc[len(acc)-L], thr})
+					age := e.t[i] - times[len(times)-L]
+					b := 0
+					switch {
+					case age >= hi:
+						b = nb + 1
+					case age >= lo:
+						b = 1 + min(nb-1, int((age-lo)/bw))
+					}
+					if isThr {
+						thr[b]++
+					} else {
+						acc[b]++
+					}
 				}
 			}
 			if e.y[i] != evThrottled {
-				acc = append(acc, e.t[i])
+				times = append(times, e.t[i])
 			}
 		}
 	}
-	if len(v) == 0 {
+	f.gapTimes = times
+	if judged == 0 {
 		return 0, 0, false
 	}
-	slices.SortFunc(v, func(a, b ageY) int { return cmpF(a.age, b.age) })
-	// Threshold below every age: all admitted; each throttle is a mismatch.
-	cur := youngThr
-	for _, x := range v {
-		if x.thr {
-			cur++
+	// Threshold at the lower edge of bin k (k = 1..nb+1, lo + (k-1)*bw):
+	// admitted iff the age is at or above it.
+	var totThr int
+	for b := range thr {
+		totThr += int(thr[b])
+	}
+	cur := youngThr + totThr - int(thr[0]) + int(acc[0]) // threshold at lo
+	best, bestK, bestEnd := cur, 1, 1
+	run := false
+	for k := 1; k <= nb+1; k++ {
+		if k > 1 {
+			// Moving the threshold above bin k-1 predicts its events throttled.
+			cur += int(acc[k-1]) - int(thr[k-1])
+		}
+		switch {
+		case cur < best:
+			best, bestK, bestEnd, run = cur, k, k, true
+		case cur == best && run && bestEnd == k-1:
+			bestEnd = k
+		default:
+			run = run && cur == best && bestEnd == k
 		}
 	}
-	best, bestK := cur, -1
-	for k := 0; k < len(v); k++ {
-		// The threshold moves above v[k]: it is now predicted throttled.
-		if v[k].thr {
-			cur--
-		} else {
-			cur++
-		}
-		if k+1 < len(v) && v[k+1].age == v[k].age {
-			continue
-		}
-		if cur < best {
-			best, bestK = cur, k
-		}
-	}
-	switch {
-	case bestK < 0:
-		W = v[0].age / 2
-	case bestK+1 < len(v):
-		W = (v[bestK].age + v[bestK+1].age) / 2
-	default:
-		W = v[bestK].age * 1.01
-	}
+	mid := float64(bestK+bestEnd)/2 - 1
+	W = lo + mid*bw
 	if W < 0.5 {
 		return 0, 0, false
 	}
@@ -719,8 +735,12 @@ func (f *fitter) fitCounter(sc *scope, ws, phases []float64) *modelFit {
 	}
 	// Stage 2: phases at the best window; stage 3: refine the window.
 	W := best.cont
-	for k := 0; k < 12; k++ {
-		try(W, W*float64(k)/12)
+	nph := 12
+	if f.fast {
+		nph = 8
+	}
+	for k := 0; k < nph; k++ {
+		try(W, W*float64(k)/float64(nph))
 	}
 	phi := best.phase
 	for s := -4; s <= 4; s++ {
@@ -775,6 +795,18 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 		f.buf, _ = bucketKeys(f.buf, nil, e, sc, r)
 		return f.scoreBand(f.buf, bucketBand(r))
 	}
+	// On large inputs the rate is located with whole-token keys (a
+	// histogram 1/bucketQ the size) and refined with the full keys.
+	coarse := eval
+	if f.fast {
+		coarse = func(r float64) thresholdFit {
+			f.buf, _ = bucketKeys(f.buf, nil, e, sc, r)
+			for i, k := range f.buf {
+				f.buf[i] = (k + bucketQ - 1) / bucketQ
+			}
+			return f.score(f.buf)
+		}
+	}
 	bestR, bestM := r0, math.MaxInt
 	n := 32
 	if f.fast {
@@ -782,11 +814,15 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 	}
 	for k := 0; k <= n; k++ {
 		r := r0 / 3 * math.Pow(9, float64(k)/float64(n))
-		if th := eval(r); th.mis < bestM {
+		if th := coarse(r); th.mis < bestM {
 			bestR, bestM = r, th.mis
 		}
 	}
 	for _, rel := range []float64{0.06, 0.01} {
+		ev := eval
+		if rel == 0.06 {
+			ev = coarse
+		}
 		var rs []float64
 		var ths []thresholdFit
 		m := 8
@@ -796,7 +832,7 @@ func (f *fitter) fitBucket(sc *scope) *modelFit {
 		for s := -m; s <= m; s++ {
 			r := bestR * (1 + rel*float64(s)/float64(m))
 			rs = append(rs, r)
-			ths = append(ths, eval(r))
+			ths = append(ths, ev(r))
 		}
 		bi := bestMiddle(ths)
 		bestR = rs[bi]

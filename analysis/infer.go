@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // inference is the outcome of fitting every model x scope on the events.
@@ -20,6 +21,15 @@ type inference struct {
 
 	ev      *events
 	resetIv []interval // reset intervals of the chosen scope (fixed windows)
+	keyBuf  bufPool
+	// bestKeys are best's keys on all events when rescore computed them.
+	bestKeys []int32
+	after    *sync.WaitGroup // see wait
+
+	// clusterShare and clusterPeriod are resetClusters of the chosen scope,
+	// set when clustersDone (not nil) is closed.
+	clusterShare, clusterPeriod float64
+	clustersDone                chan struct{}
 }
 
 // delayModel is the extra-delay evidence: accepted requests' elapsed minus
@@ -29,9 +39,13 @@ type delayModel struct {
 }
 
 // searchMax is the number of events the parameter search runs on; larger
-// inputs are searched on a contiguous part around the throttling and scored
-// in full.
-const searchMax = 150_000
+// inputs are searched on a part around the throttling (searchSpan events
+// from a little before the first throttle, thinned: see events.subset) and
+// the chosen model is scored in full.
+const (
+	searchMax  = 50_000
+	searchSpan = 16 * searchMax
+)
 
 // inferOptions tune the search.
 type inferOptions struct {
@@ -42,6 +56,8 @@ type inferOptions struct {
 }
 
 // infer fits every model family in every scope and selects one by BIC.
+// It returns before the cross-validation, intervals and change detection
+// are done: see wait.
 func infer(e *events, opt inferOptions) *inference {
 	inf := &inference{ci: map[string][2]float64{}, ev: e}
 	if e.nThr == 0 || e.nAcc == 0 {
@@ -50,7 +66,7 @@ func infer(e *events, opt inferOptions) *inference {
 	// Search the parameters on at most searchMax events around the
 	// throttling (the whole run when it is small), then score every fitted
 	// model on all events.
-	search := e
+	search, i0 := e, 0
 	if e.len() > searchMax {
 		first := 0
 		for i, y := range e.y {
@@ -59,10 +75,9 @@ func infer(e *events, opt inferOptions) *inference {
 				break
 			}
 		}
-		i0 := max(0, first-searchMax/4)
-		i1 := min(e.len(), i0+searchMax)
-		i0 = max(0, i1-searchMax)
-		search = e.slice(i0, i1)
+		i0 = max(0, first-searchMax/4)
+		i1 := min(e.len(), i0+searchSpan)
+		search = e.subset(i0, i1, searchMax, false)
 		opt.fast = true
 	}
 	scopes := []*scope{sharedScope(search)}
@@ -74,39 +89,31 @@ func infer(e *events, opt inferOptions) *inference {
 	if lb.nparts > 1 {
 		scopes = append(scopes, lb)
 	}
-	f := &fitter{e: search, lo: search.lo, hi: search.hi + 1e-9, extraW: opt.extraW, fast: opt.fast}
-	var fits []*modelFit
-	for _, sc := range scopes {
-		fits = append(fits, f.familyFits(sc)...)
-	}
-	if search != e {
-		full := map[string]*scope{}
-		var buf []int32
-		var h keyHist
-		for _, m := range fits {
-			sc, ok := full[m.sc.name]
-			if !ok {
-				sc = scopeNamed(e, m.sc.name)
-				full[m.sc.name] = sc
-			}
-			m.sc = sc
-			buf = m.keys(buf, e)
-			histOf(&h, e, buf, e.lo, e.hi+1e-9, m.band)
-			if m.algo == AlgoConcurrency || m.algo == AlgoLeakyQueue {
-				m.th = h.best()
-				if m.algo == AlgoLeakyQueue && m.th.thr < bucketQ+1 {
-					m.th.thr = bucketQ + 1
-				}
-			} else {
-				m.th = h.best()
-			}
+	// The families of every scope are fitted in parallel, each with its own
+	// fitter (buffers); the fits keep the order scope by scope, family by
+	// family (window, bucket, concurrency).
+	families := []func(*fitter, *scope) []*modelFit{(*fitter).windowFits, (*fitter).bucketFits, (*fitter).concFits}
+	perScope := make([][]*modelFit, len(scopes)*len(families))
+	var wg sync.WaitGroup
+	for k, sc := range scopes {
+		for j, fam := range families {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f := &fitter{e: search, lo: search.lo, hi: search.hi + 1e-9, extraW: opt.extraW, fast: opt.fast}
+				perScope[k*len(families)+j] = fam(f, sc)
+			}()
 		}
-		f = &fitter{e: e, lo: e.lo, hi: e.hi + 1e-9, extraW: opt.extraW, fast: true}
 	}
-	dm := delayBaseline(e, fits)
+	wg.Wait()
+	var fits []*modelFit
+	for _, fs := range perScope {
+		fits = append(fits, fs...)
+	}
+	dm := delayBaseline(search, fits)
 	for _, m := range fits {
-		m.delayN, m.delayMis = delayMismatches(e, m, dm)
-		m.raN, m.raAgree = raAgreement(e, m)
+		m.delayN, m.delayMis = delayMismatches(search, m, dm)
+		m.raN, m.raAgree = raAgreement(search, m)
 		n := m.th.n
 		m.lnL = lnLik(n, m.th.mis) + lnLik(m.delayN, m.delayMis)
 		k := m.k
@@ -136,13 +143,123 @@ func infer(e *events, opt inferOptions) *inference {
 		inf.caveats = append(inf.caveats, fmt.Sprintf("%s and %s fit the decisions equally well; Retry-After agrees better with %s",
 			describeFit(inf.best), describeFit(inf.runnerUp), inf.best.algo))
 	}
+	// On large inputs the chosen model is scored on every decision (its
+	// threshold refitted; the candidates keep their search-part numbers).
+	// Meanwhile the intervals (on the search part), and the refits of
+	// cross-validation and change detection (which need only the model's
+	// algorithm, variant and scope) run; their final passes over all
+	// decisions wait for the rescored model.
+	pre := inf.best
+	f := &fitter{e: e, lo: e.lo, hi: e.hi + 1e-9, extraW: opt.extraW, fast: opt.fast}
+	bootIv := []interval(nil)
+	if pre.algo == AlgoFixedWindow {
+		bootIv = resetIntervals(search, pre.sc, search.lo, search.hi+1e-9)
+	}
+	rescored := make(chan struct{})
+	var after sync.WaitGroup
+	after.Add(3)
+	go func() { defer after.Done(); inf.bootstrapCI(opt, pre, search, bootIv) }()
+	go func() { defer after.Done(); inf.crossValidate(f, pre, rescored) }()
+	go func() { defer after.Done(); inf.detectChange(f, pre, rescored) }()
+	sc := pre.sc
+	if search != e {
+		sc = scopeNamed(e, pre.sc.name)
+	}
+	// The Retry-After reset clusters of the chosen scope (for the analysis'
+	// Retry-After semantics), while the model is rescored.
+	inf.clustersDone = make(chan struct{})
+	go func() {
+		defer close(inf.clustersDone)
+		inf.clusterShare, inf.clusterPeriod = resetClusters(e, sc)
+	}()
+	if search != e {
+		inf.best = rescore(e, inf.best, sc, dm, &inf.keyBuf, &inf.bestKeys)
+	}
 	if inf.best.algo == AlgoFixedWindow {
 		inf.resetIv = resetIntervals(e, inf.best.sc, f.lo, f.hi)
 	}
-	inf.crossValidate(f, opt)
-	inf.bootstrapCI(opt)
-	inf.detectChange(f, opt)
+	close(rescored)
+	inf.after = &after
 	return inf
+}
+
+// wait waits for the cross-validation, the intervals and the change
+// detection, which infer leaves running: cvMis, ci, changing and caveats
+// are set after wait returns; best and the fits are set before.
+func (inf *inference) wait() {
+	if inf.after != nil {
+		inf.after.Wait()
+	}
+}
+
+// rescore returns m moved onto the events e (a superset of the ones it was
+// fitted on): its scope rebuilt on e, its threshold refitted on all judged
+// decisions, its delay and Retry-After agreement and its BIC recomputed.
+// sc is m's scope rebuilt on e; keysOut receives the model's keys on e.
+//
+// moveModel returns a copy of m (fitted on a slice of the same events as
+// ev) with its scope rebuilt on ev (or sc, when not nil). Per-partition phases follow their
+// partitions, which are numbered in order of first appearance and so
+// differently on ev; partitions m never saw take the common phase.
+func moveModel(m *modelFit, ev *events, sc *scope) *modelFit {
+	out := *m
+	out.sc = sc
+	if sc == nil {
+		out.sc = scopeNamed(ev, m.sc.name)
+	}
+	if m.phases != nil {
+		out.phases = make([]float64, out.sc.nparts)
+		for p := range out.phases {
+			out.phases[p] = m.phase
+		}
+		for i, p := range m.sc.part {
+			if j, ok := ev.pos(m.sc.root(i)); ok {
+				out.phases[out.sc.part[j]] = m.phases[p]
+			}
+		}
+	}
+	return &out
+}
+
+func rescore(e *events, m *modelFit, sc *scope, dm delayModel, pool *bufPool, keysOut *[]int32) *modelFit {
+	out := *moveModel(m, e, sc)
+	keys := out.keys(pool.get(), e)
+	*keysOut = keys
+	var h keyHist
+	histOf(&h, e, keys, e.lo, e.hi+1e-9, out.band)
+	out.th = h.best()
+	if out.algo == AlgoLeakyQueue && out.th.thr < bucketQ+1 {
+		out.th.thr = bucketQ + 1
+	}
+	out.delayN, out.delayMis = delayMismatches(e, &out, dm)
+	out.raN, out.raAgree = raAgreement(e, &out)
+	out.lnL = lnLik(out.th.n, out.th.mis) + lnLik(out.delayN, out.delayMis)
+	out.bic = float64(out.k)*math.Log(float64(max(out.th.n, 2))) - 2*out.lnL
+	return &out
+}
+
+// bufPool hands out one reusable []int32: the key array of the full-data
+// passes (rescore, cross-validation, change detection), which run one after
+// the other.
+type bufPool struct {
+	mu  sync.Mutex
+	buf []int32
+}
+
+func (p *bufPool) get() []int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.buf
+	p.buf = nil
+	return b
+}
+
+func (p *bufPool) put(b []int32) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cap(b) > cap(p.buf) {
+		p.buf = b
+	}
 }
 
 func raShare(m *modelFit) float64 {
@@ -154,6 +271,14 @@ func raShare(m *modelFit) float64 {
 
 // familyFits fits every algorithm in one scope.
 func (f *fitter) familyFits(sc *scope) []*modelFit {
+	fits := f.windowFits(sc)
+	fits = append(fits, f.bucketFits(sc)...)
+	return append(fits, f.concFits(sc)...)
+}
+
+// windowFits fits the fixed window, then the sliding log and the sliding
+// counter (which start from the fixed window's window and phase).
+func (f *fitter) windowFits(sc *scope) []*modelFit {
 	var fits []*modelFit
 	fx := f.fitFixed(sc)
 	if fx != nil {
@@ -178,19 +303,30 @@ func (f *fitter) familyFits(sc *scope) []*modelFit {
 	if c := f.fitCounter(sc, ws, phs); c != nil {
 		fits = append(fits, c)
 	}
-	if tb := f.fitBucket(sc); tb != nil {
-		fits = append(fits, tb)
-		lq := *tb
-		lq.algo = AlgoLeakyQueue
-		if lq.th.thr < bucketQ+1 {
-			lq.th.thr = bucketQ + 1
-		}
-		fits = append(fits, &lq)
-	}
-	if sc.name != ScopePerThread {
-		fits = append(fits, f.fitConcurrency(sc))
-	}
 	return fits
+}
+
+// bucketFits fits the token bucket, and the leaky queue with its rate.
+func (f *fitter) bucketFits(sc *scope) []*modelFit {
+	tb := f.fitBucket(sc)
+	if tb == nil {
+		return nil
+	}
+	lq := *tb
+	lq.algo = AlgoLeakyQueue
+	if lq.th.thr < bucketQ+1 {
+		lq.th.thr = bucketQ + 1
+	}
+	return []*modelFit{tb, &lq}
+}
+
+// concFits fits the concurrency cap (not per thread: one JMeter thread has
+// one request in flight).
+func (f *fitter) concFits(sc *scope) []*modelFit {
+	if sc.name == ScopePerThread {
+		return nil
+	}
+	return []*modelFit{f.fitConcurrency(sc)}
 }
 
 // delayBaseline finds the unloaded elapsed time: accepted requests while the
@@ -207,7 +343,7 @@ func delayBaseline(e *events, fits []*modelFit) delayModel {
 		_, defs := bucketKeys(nil, make([]float64, 0), e, tb.sc, tb.cont)
 		for i := range e.t {
 			if e.y[i] == evAccepted && defs[i] < 0.5 {
-				base = append(base, float64(e.el[i]))
+				base = append(base, float64(e.el(i)))
 			}
 		}
 	}
@@ -215,7 +351,7 @@ func delayBaseline(e *events, fits []*modelFit) delayModel {
 		base = base[:0]
 		for i := range e.t {
 			if e.y[i] == evAccepted {
-				base = append(base, float64(e.el[i]))
+				base = append(base, float64(e.el(i)))
 			}
 		}
 	}
@@ -231,41 +367,62 @@ func delayBaseline(e *events, fits []*modelFit) delayModel {
 // baseline) the model predicts wrongly. A leaky queue predicts D/r (the
 // requests queued ahead, drained at rate r); every other model predicts none.
 func delayMismatches(e *events, m *modelFit, dm delayModel) (n, mis int) {
-	var defs []float64
-	if m.algo == AlgoLeakyQueue {
-		_, defs = bucketKeys(nil, make([]float64, 0), e, m.sc, m.cont)
-	}
-	for i := range e.t {
-		if e.y[i] != evAccepted {
-			continue
-		}
+	check := func(i int, q float64) {
 		n++
-		extra := float64(e.el[i]) - dm.base
-		q := 0.0
-		if defs != nil {
-			q = defs[i] / m.cont
-		}
+		extra := float64(e.el(i)) - dm.base
 		if math.Abs(extra-q) > dm.tol+0.25*q {
 			mis++
+		}
+	}
+	if m.algo == AlgoLeakyQueue {
+		eachDeficit(e, m.sc, m.cont, func(i int, d float64) {
+			if e.y[i] == evAccepted {
+				check(i, d/m.cont)
+			}
+		})
+		return n, mis
+	}
+	for i := range e.t {
+		if e.y[i] == evAccepted {
+			check(i, 0)
 		}
 	}
 	return n, mis
 }
 
+// eachDeficit calls fn with the token deficit before every event, as
+// bucketKeys computes it, without its arrays.
+func eachDeficit(e *events, sc *scope, r float64, fn func(i int, d float64)) {
+	d := make([]float64, sc.nparts)
+	last := make([]float64, sc.nparts)
+	seen := make([]bool, sc.nparts)
+	for i := range e.t {
+		p := sc.part[i]
+		if seen[p] {
+			d[p] = math.Max(0, d[p]-r*(e.t[i]-last[p]))
+		}
+		seen[p], last[p] = true, e.t[i]
+		fn(i, d[p])
+		if e.y[i] != evThrottled {
+			d[p]++
+		}
+	}
+}
+
 // raAgreement counts throttles with a Retry-After and how many of them the
 // model's predicted wait matches (Retry-After is whole seconds, rounded up).
 func raAgreement(e *events, m *modelFit) (n, agree int) {
-	pred := raPredictions(e, m)
-	if pred == nil {
+	ok := raPredict(e, m, func(i int, pred float64) {
+		if ra := float64(e.ra(i)); !math.IsNaN(ra) && raMatches(ra, pred) {
+			agree++
+		}
+	})
+	if !ok {
 		return 0, 0
 	}
 	for i := range e.t {
-		if e.y[i] != evThrottled || math.IsNaN(float64(e.ra[i])) {
-			continue
-		}
-		n++
-		if raMatches(float64(e.ra[i]), pred[i]) {
-			agree++
+		if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra(i))) {
+			n++
 		}
 	}
 	return n, agree
@@ -282,14 +439,10 @@ func raMatches(obs, pred float64) bool {
 	return obs >= pred-0.6 && obs <= pred+1.6
 }
 
-// raPredictions returns, per event, the seconds until the model would admit
-// a request (NaN where not defined); nil for models without a prediction.
-func raPredictions(e *events, m *modelFit) []float64 {
-	n := e.len()
-	pred := make([]float64, n)
-	for i := range pred {
-		pred[i] = math.NaN()
-	}
+// raPredict calls fn for every throttled event the model predicts a wait
+// for, with the seconds until the model would admit a request, and reports
+// whether the model predicts waits at all.
+func raPredict(e *events, m *modelFit, fn func(i int, pred float64)) bool {
 	switch {
 	case m.algo == AlgoFixedWindow:
 		for i := range e.t {
@@ -299,22 +452,27 @@ func raPredictions(e *events, m *modelFit) []float64 {
 					ph = m.phases[m.sc.part[i]]
 				}
 				k := math.Floor((e.t[i] - ph) / m.cont)
-				pred[i] = ph + (k+1)*m.cont - e.t[i]
+				fn(i, ph+(k+1)*m.cont-e.t[i])
 			}
 		}
 	case m.algo == AlgoSlidingWindow && m.variant != "counter":
 		L := int(m.limitValue())
+		var ct []float64 // counted times of the partition, from the first inside the window
 		for p := 0; p < m.sc.nparts; p++ {
 			seg := m.sc.order[m.sc.segs[p]:m.sc.segs[p+1]]
-			var ct []float64 // counted times
-			j := 0           // first counted time inside the window
+			ct = ct[:0]
+			j := 0 // first counted time inside the window
 			for _, i := range seg {
 				for j < len(ct) && ct[j] <= e.t[i]-m.cont {
 					j++
 				}
+				if j > 4096 && j > len(ct)/2 {
+					ct = ct[:copy(ct, ct[j:])]
+					j = 0
+				}
 				c := len(ct) - j
 				if e.y[i] == evThrottled && c >= L && L >= 1 {
-					pred[i] = ct[j+c-L] + m.cont - e.t[i]
+					fn(int(i), ct[j+c-L]+m.cont-e.t[i])
 				}
 				if e.y[i] != evThrottled || m.countThr {
 					ct = append(ct, e.t[i])
@@ -322,23 +480,24 @@ func raPredictions(e *events, m *modelFit) []float64 {
 			}
 		}
 	case m.algo == AlgoTokenBucket || m.algo == AlgoLeakyQueue:
-		_, defs := bucketKeys(nil, make([]float64, 0), e, m.sc, m.cont)
 		b := limitOf(AlgoTokenBucket, "", m.th.thr)
-		for i := range e.t {
+		eachDeficit(e, m.sc, m.cont, func(i int, d float64) {
 			if e.y[i] == evThrottled {
-				pred[i] = (defs[i] + 1 - b) / m.cont
+				fn(i, (d+1-b)/m.cont)
 			}
-		}
+		})
 	default:
-		return nil
+		return false
 	}
-	return pred
+	return true
 }
 
 // crossValidate fits the chosen family and scope on the first two thirds
 // of the run and measures its mismatch rate on the last third.
-func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
-	b := inf.best
+// pre is the chosen model as selected (its algorithm, variant and scope
+// are refitted); the final pass over all decisions waits for rescored and
+// then uses inf.best.
+func (inf *inference) crossValidate(full *fitter, pre *modelFit, rescored <-chan struct{}) {
 	e := full.e
 	cut := full.lo + (full.hi-full.lo)*2/3
 	var m *modelFit
@@ -349,16 +508,31 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 		}
 	}
 	if thrBefore >= 3 {
-		m = refitOn(e.sliceTime(full.lo, cut), b, full.extraW)
+		// The part nearest the test third.
+		m = refitOn(e.sliceTime(full.lo, cut), pre, full.extraW, true)
+	}
+	<-rescored
+	// The test part: the last third; on large inputs the refitMax events
+	// after the cut, with the limiter state run from refitMax events
+	// before it (teacher forcing forgets an older past).
+	ev, hi := e, full.hi
+	if e.len() > searchMax {
+		c, _ := slices.BinarySearch(e.t, cut)
+		n := e.len()
+		ev = e.subset(max(0, c-searchSpan/2), min(n, c+searchSpan/2), 2*refitMax, false)
+		if ev.idx == nil { // mostly admitted: contiguous, around the cut
+			ev = e.slice(max(0, c-refitMax), min(n, c+refitMax))
+		}
+		hi = math.Min(hi, ev.hi+1e-9)
 	}
 	if m == nil {
-		m = b // nothing to fit on before the cut: test the full fit
-	} else {
-		m.sc = b.sc
+		m = inf.best // nothing to fit on before the cut: test the full fit
 	}
-	keys := m.keys(nil, e)
+	m = moveModel(m, ev, nil)
+	keys := m.keys(inf.keyBuf.get(), ev)
+	defer inf.keyBuf.put(keys)
 	var h keyHist
-	histOf(&h, e, keys, cut, full.hi, m.band)
+	histAbove(&h, ev, keys, cut, hi, m.band, m.th.thr+m.band)
 	mis, n := h.mismatchAt(m.th.thr)
 	if n > 0 {
 		inf.cvMis = float64(mis) / float64(n)
@@ -366,11 +540,20 @@ func (inf *inference) crossValidate(full *fitter, opt inferOptions) {
 	}
 }
 
-// refitOn fits m's algorithm and scope on the events sub (at most
-// searchMax of them, from its start).
-func refitOn(sub *events, m *modelFit, extraW []float64) *modelFit {
-	if sub.len() > searchMax {
-		sub = sub.slice(0, searchMax)
+// refitMax is the most events a refit (cross-validation, change detection)
+// runs on.
+const refitMax = searchMax / 2
+
+// refitOn fits m's algorithm and scope on the events sub, or on a subset
+// of refitMax of them (see events.subset): near its end when fromEnd, else
+// near its start.
+func refitOn(sub *events, m *modelFit, extraW []float64, fromEnd bool) *modelFit {
+	if n := sub.len(); n > refitMax {
+		if fromEnd {
+			sub = sub.subset(max(0, n-searchSpan/2), n, refitMax, true)
+		} else {
+			sub = sub.subset(0, min(n, searchSpan/2), refitMax, false)
+		}
 	}
 	if sub.nThr == 0 || sub.nAcc == 0 {
 		return nil
@@ -409,12 +592,13 @@ func (f *fitter) refit(m *modelFit) *modelFit {
 
 // bootstrapCI computes 95% intervals of the chosen model's parameters by a
 // moving-block bootstrap over time blocks of the mismatch profile.
-func (inf *inference) bootstrapCI(opt inferOptions) {
-	b := inf.best
+// On large inputs b and ev are the chosen model as fitted on the search
+// part, and that part: the intervals then describe what the search part
+// pins down.
+func (inf *inference) bootstrapCI(opt inferOptions, b *modelFit, ev *events, resetIv []interval) {
 	if b == nil || opt.bootstrap <= 0 {
 		return
 	}
-	ev := inf.ev
 	blockS := 30.0
 	switch b.algo {
 	case AlgoFixedWindow, AlgoSlidingWindow:
@@ -443,8 +627,8 @@ func (inf *inference) bootstrapCI(opt inferOptions) {
 		m := *b
 		if b.algo != AlgoConcurrency {
 			m.cont = v
-			if b.algo == AlgoFixedWindow && len(inf.resetIv) > 0 {
-				_, m.phase = stab(inf.resetIv, v)
+			if b.algo == AlgoFixedWindow && len(resetIv) > 0 {
+				_, m.phase = stab(resetIv, v)
 			}
 		}
 		buf = m.keys(buf, ev)
@@ -473,8 +657,9 @@ func (inf *inference) bootstrapCI(opt inferOptions) {
 
 // detectChange refits the chosen family on each third of the throttled
 // period and flags a limit that differs between them.
-func (inf *inference) detectChange(full *fitter, opt inferOptions) {
-	b := inf.best
+// pre and rescored are as for crossValidate.
+func (inf *inference) detectChange(full *fitter, pre *modelFit, rescored <-chan struct{}) {
+	b := pre
 	e := full.e
 	if b == nil || b.algo == AlgoConcurrency {
 		return
@@ -497,13 +682,24 @@ func (inf *inference) detectChange(full *fitter, opt inferOptions) {
 	}
 	var rates []float64
 	var bicSeg float64
-	for s := 0; s < 3; s++ {
+	var segs [3]*modelFit
+	var wg sync.WaitGroup
+	for s := range segs {
 		lo := first + span*float64(s)/3
 		hi := first + span*float64(s+1)/3
 		if s == 2 {
 			hi = last + 1e-9
 		}
-		m := refitOn(e.sliceTime(lo, hi), b, full.extraW)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			segs[s] = refitOn(e.sliceTime(lo, hi), b, full.extraW, false)
+		}()
+	}
+	wg.Wait()
+	<-rescored
+	b = inf.best
+	for _, m := range segs {
 		if m == nil {
 			return
 		}
@@ -511,9 +707,13 @@ func (inf *inference) detectChange(full *fitter, opt inferOptions) {
 		bicSeg += -2 * lnLik(m.th.n, m.th.mis)
 	}
 	// Same model on the same segments with the full-run parameters.
-	keys := b.keys(nil, e)
+	keys := inf.bestKeys
+	if keys == nil {
+		keys = b.keys(inf.keyBuf.get(), e)
+		defer inf.keyBuf.put(keys)
+	}
 	var h keyHist
-	histOf(&h, e, keys, first, last+1e-9, b.band)
+	histAbove(&h, e, keys, first, last+1e-9, b.band, b.th.thr+b.band)
 	mis, n := h.mismatchAt(b.th.thr)
 	bicOne := -2 * lnLik(n, mis)
 	bicSeg += float64(2*b.k) * math.Log(float64(max(n, 2))) // two more parameter sets

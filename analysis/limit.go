@@ -205,7 +205,7 @@ func (a *analysis) fillLabels() {
 	n := len(t.labels.names)
 	type acc struct {
 		samples, thr, errs, retries int
-		el                          []float64
+		nAcc, off                   int // accepted samples; their elapsed times are el[off:off+nAcc]
 	}
 	ls := make([]acc, n)
 	for i := 0; i < t.len(); i++ {
@@ -215,11 +215,26 @@ func (a *analysis) fillLabels() {
 		case clsThrottled:
 			ls[l].thr++
 		case clsAccepted:
-			ls[l].el = append(ls[l].el, float64(t.elapsed[i]))
+			ls[l].nAcc++
 		default:
 			if t.failed(i) {
 				ls[l].errs++
 			}
+		}
+	}
+	// The accepted elapsed times grouped by label in one scratch array.
+	total := 0
+	for l := range ls {
+		ls[l].off = total
+		total += ls[l].nAcc
+	}
+	el := a.scratch(total)
+	fill := make([]int, n)
+	for i := 0; i < t.len(); i++ {
+		if t.class(i) == clsAccepted {
+			l := t.label[i]
+			el[ls[l].off+fill[l]] = t.elapsed[i]
+			fill[l]++
 		}
 	}
 	for l, r := range a.retryByLabel {
@@ -234,8 +249,8 @@ func (a *analysis) fillLabels() {
 		if d > 0 {
 			s.RatePerS = round3(float64(x.samples) / d)
 		}
-		if len(x.el) > 0 {
-			s.P95Ms = roundSig(quantile(x.el, 0.95))
+		if x.nAcc > 0 {
+			s.P95Ms = roundSig(quantileInt(el[x.off:x.off+x.nAcc], 0.95))
 		}
 		a.res.Labels = append(a.res.Labels, s)
 	}
@@ -292,6 +307,7 @@ func (a *analysis) fillHeaders() {
 }
 
 // mode returns the most frequent value.
+// (ties go to the smallest value).
 func mode(v []float64) float64 {
 	cnt := map[float64]int{}
 	best, bn := math.NaN(), 0
@@ -300,6 +316,22 @@ func mode(v []float64) float64 {
 		if cnt[x] > bn || (cnt[x] == bn && x < best) {
 			best, bn = x, cnt[x]
 		}
+	}
+	return best
+}
+
+// modeSorted is mode for sorted values, without a map.
+func modeSorted(v []float64) float64 {
+	best, bn := math.NaN(), 0
+	for i := 0; i < len(v); {
+		j := i
+		for j < len(v) && v[j] == v[i] {
+			j++
+		}
+		if j-i > bn {
+			best, bn = v[i], j-i
+		}
+		i = j
 	}
 	return best
 }
@@ -340,6 +372,17 @@ func headerWindowHints(t *table) []float64 {
 func boundarySpacing(bs []float64, tol float64) (float64, bool) {
 	if len(bs) < 3 {
 		return 0, false
+	}
+	// Hundreds of thousands of boundaries tell no more than tens of
+	// thousands: an even subsample keeps the clusters and their spacing.
+	const maxBoundaries = 1 << 16
+	if n := len(bs); n > maxBoundaries {
+		step := float64(n) / maxBoundaries
+		sub := make([]float64, maxBoundaries)
+		for k := range sub {
+			sub[k] = bs[int(float64(k)*step)]
+		}
+		bs = sub
 	}
 	slices.Sort(bs)
 	var centers []float64
@@ -445,8 +488,8 @@ func raWindowHints(e *events) []float64 {
 	var maxRA float64
 	var bs []float64
 	for i := range e.t {
-		if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra[i])) {
-			r := float64(e.ra[i])
+		if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra(i))) {
+			r := float64(e.ra(i))
 			maxRA = math.Max(maxRA, r)
 			bs = append(bs, e.t[i]+r)
 		}

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 )
@@ -208,18 +207,32 @@ func bucketKeys(dst []int32, defs []float64, e *events, sc *scope, r float64) ([
 	seen := make([]bool, sc.nparts)
 	for i := 0; i < n; i++ {
 		p := sc.part[i]
+		dp := d[p]
 		if seen[p] {
-			d[p] = math.Max(0, d[p]-r*(e.t[i]-last[p]))
+			dp -= r * (e.t[i] - last[p])
+			if dp < 0 {
+				dp = 0
+			}
 		}
 		seen[p] = true
 		last[p] = e.t[i]
-		dst[i] = int32(min(math.Ceil((d[p]+1)*bucketQ-1e-9), maxKey))
+		// ceil((dp+1)*bucketQ - 1e-9), at most maxKey
+		x := (dp+1)*bucketQ - 1e-9
+		k := int32(maxKey)
+		if x < maxKey {
+			k = int32(x)
+			if float64(k) < x {
+				k++
+			}
+		}
+		dst[i] = k
 		if defs != nil {
-			defs[i] = d[p]
+			defs[i] = dp
 		}
 		if e.y[i] != evThrottled {
-			d[p]++
+			dp++
 		}
+		d[p] = dp
 	}
 	return dst, defs
 }
@@ -227,15 +240,42 @@ func bucketKeys(dst []int32, defs []float64, e *events, sc *scope, r float64) ([
 // depHeap is a min-heap of departure times.
 type depHeap []float64
 
-func (h depHeap) Len() int           { return len(h) }
-func (h depHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h depHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *depHeap) Push(x any)        { *h = append(*h, x.(float64)) }
-func (h *depHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *depHeap) push(x float64) {
+	*h = append(*h, x)
+	a := *h
+	i := len(a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if a[p] <= a[i] {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *depHeap) pop() {
+	a := *h
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && a[r] < a[l] {
+			m = r
+		}
+		if a[i] <= a[m] {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
 }
 
 // concKeys: key = accepted requests in flight at the server when the event
@@ -247,12 +287,12 @@ func concKeys(dst []int32, e *events, sc *scope) []int32 {
 	for p := 0; p < sc.nparts; p++ {
 		*h = (*h)[:0]
 		for _, i := range sc.order[sc.segs[p]:sc.segs[p+1]] {
-			for h.Len() > 0 && (*h)[0] <= e.t[i] {
-				heap.Pop(h)
+			for len(*h) > 0 && (*h)[0] <= e.t[i] {
+				h.pop()
 			}
-			dst[i] = int32(h.Len())
+			dst[i] = int32(len(*h))
 			if e.y[i] != evThrottled {
-				heap.Push(h, e.dep[i])
+				h.push(e.dep(int(i)))
 			}
 		}
 	}

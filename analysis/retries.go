@@ -36,11 +36,12 @@ func (a *analysis) fillRetries() {
 	perSec := make([]float64, a.sec.n)
 	var lostMs float64
 	withRA, honoured := 0, 0
-	type fk struct {
-		th  uint32
+	// The fetch sets of each thread, one per label it fetched (few).
+	type labelFetches struct {
 		lab uint16
+		fs  *fetchSet
 	}
-	fetches := map[fk]*fetchSet{}
+	fetches := make([][]labelFetches, nth)
 	implicit := a.implicitRetries()
 	for i := 0; i < t.len(); i++ {
 		th := t.thread[i]
@@ -79,11 +80,16 @@ func (a *analysis) fillRetries() {
 		}
 		// Repeated fetches of the same URL by one thread (cache candidates).
 		if c == clsAccepted && t.url[i] != 0 {
-			key := fk{th, t.label[i]}
-			fs := fetches[key]
+			var fs *fetchSet
+			for _, lf := range fetches[th] {
+				if lf.lab == t.label[i] {
+					fs = lf.fs
+					break
+				}
+			}
 			if fs == nil {
 				fs = &fetchSet{}
-				fetches[key] = fs
+				fetches[th] = append(fetches[th], labelFetches{t.label[i], fs})
 			}
 			if !fs.overflow {
 				fs.fetches++
@@ -135,18 +141,20 @@ func (a *analysis) fillRetries() {
 	// had already fetched.
 	type agg struct{ fetches, repeats, threads int }
 	byLabel := map[uint16]*agg{}
-	for k, fs := range fetches {
-		if fs.overflow {
-			continue
+	for _, lfs := range fetches {
+		for _, lf := range lfs {
+			if lf.fs.overflow {
+				continue
+			}
+			g := byLabel[lf.lab]
+			if g == nil {
+				g = &agg{}
+				byLabel[lf.lab] = g
+			}
+			g.fetches += lf.fs.fetches
+			g.repeats += lf.fs.repeats
+			g.threads++
 		}
-		g := byLabel[k.lab]
-		if g == nil {
-			g = &agg{}
-			byLabel[k.lab] = g
-		}
-		g.fetches += fs.fetches
-		g.repeats += fs.repeats
-		g.threads++
 	}
 	for l, g := range byLabel {
 		if g.fetches >= 10 && float64(g.repeats) >= 0.5*float64(g.fetches) && g.repeats >= 3*g.threads {

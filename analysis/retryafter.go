@@ -56,14 +56,14 @@ func (a *analysis) fillRetryAfter() {
 	slices.Sort(vals)
 	lo, med, hi := vals[0], quantileSorted(vals, 0.5), vals[len(vals)-1]
 	ra.MinS, ra.MedianS, ra.MaxS = fptr(lo), fptr(med), fptr(hi)
-	hist := map[float64]int{}
-	for _, v := range vals {
-		hist[math.Floor(v)]++
+	for _, v := range vals { // sorted: one bucket per whole second, in order
+		f := math.Floor(v)
+		if n := len(ra.Histogram); n > 0 && ra.Histogram[n-1].Value == f {
+			ra.Histogram[n-1].Count++
+		} else {
+			ra.Histogram = append(ra.Histogram, Bucket{Value: f, Count: 1})
+		}
 	}
-	for v, c := range hist {
-		ra.Histogram = append(ra.Histogram, Bucket{Value: v, Count: c})
-	}
-	slices.SortFunc(ra.Histogram, func(x, y Bucket) int { return cmpF(x.Value, y.Value) })
 
 	s := a.raSemantics(vals)
 	a.raSem = s
@@ -79,7 +79,7 @@ func (a *analysis) fillRetryAfter() {
 func (a *analysis) raSemantics(vals []float64) raSemantics {
 	b := a.inf.best
 	lo, med, hi := vals[0], quantileSorted(vals, 0.5), vals[len(vals)-1]
-	modeV := mode(vals)
+	modeV := modeSorted(vals)
 	modeN := 0
 	for _, v := range vals {
 		if v == modeV {
@@ -153,21 +153,27 @@ func (a *analysis) raSemantics(vals []float64) raSemantics {
 // consecutive throttles of one partition (the chosen scope, else shared), and
 // the spacing of the reset instants.
 func (a *analysis) resetClusters() (share, period float64) {
-	e := a.ev
-	var sc *scope
+	if a.inf.clustersDone != nil {
+		<-a.inf.clustersDone
+		return a.inf.clusterShare, a.inf.clusterPeriod
+	}
+	sc := sharedScope(a.ev)
 	if a.inf.best != nil {
 		sc = a.inf.best.sc
-	} else {
-		sc = sharedScope(e)
 	}
+	return resetClusters(a.ev, sc)
+}
+
+// resetClusters is analysis.resetClusters on the events e in scope sc.
+func resetClusters(e *events, sc *scope) (share, period float64) {
 	in, total := 0, 0
-	var bs []float64
+	var bs, run, tmp []float64
 	for p := 0; p < sc.nparts; p++ {
 		seg := sc.order[sc.segs[p]:sc.segs[p+1]]
-		var run []float64
 		flush := func() {
 			if len(run) >= 2 {
-				m := median(slices.Clone(run))
+				tmp = append(tmp[:0], run...)
+				m := median(tmp)
 				for _, x := range run {
 					total++
 					if math.Abs(x-m) <= 1.01 {
@@ -182,8 +188,8 @@ func (a *analysis) resetClusters() (share, period float64) {
 				flush()
 				continue
 			}
-			if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra[i])) {
-				b := e.t[i] + float64(e.ra[i])
+			if e.y[i] == evThrottled && !math.IsNaN(float64(e.ra(int(i)))) {
+				b := e.t[i] + float64(e.ra(int(i)))
 				run = append(run, b)
 				bs = append(bs, b)
 			}

@@ -36,8 +36,8 @@ func buildSeconds(t *table, run0, runEnd int64, limited []bool) *secondSeries {
 			continue
 		}
 		e := t.engine[i]
-		sum += t.threads[i] - last[e]
-		last[e] = t.threads[i]
+		sum += int32(t.threads[i]) - last[e]
+		last[e] = int32(t.threads[i])
 		if float64(sum) > s.threads[b] {
 			s.threads[b] = float64(sum)
 		}

@@ -1,13 +1,14 @@
 package analysis
 
 import (
-	"hash/fnv"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"jmtune/jtl"
 )
@@ -32,16 +33,16 @@ const (
 // entry per top-level sample, sorted by start time after finish. No per-row
 // strings: labels, threads and engines are ids into small intern tables.
 type table struct {
-	baseMs  int64   // epoch ms that start offsets count from
-	start   []int32 // ms after baseMs
-	elapsed []int32 // ms
-	connect []int32 // ms
-	latency []int32 // ms
+	baseMs  int64    // epoch ms that start offsets count from
+	start   []int32  // ms after baseMs
+	elapsed []int32  // ms
+	connect []uint16 // ms, at most 65535
+	rtt     []int16  // latency - connect, ms, at most 32767; -1 when negative
 	label   []uint16
 	thread  []uint32
 	engine  []uint8
 	code    []uint16
-	threads []int32   // allThreads of the sample's engine (0 when absent)
+	threads []uint16  // allThreads of the sample's engine (0 when absent), at most 65535
 	ra      []float32 // Retry-After seconds; NaN when absent
 	cls     []uint8   // class | flags
 	url     []uint32  // hash of the URL (0 when absent)
@@ -49,6 +50,10 @@ type table struct {
 	labels  intern
 	threadN intern
 	engines intern
+
+	labelC, threadC, urlC, engineC strCache
+	threadIDs                      []map[string]uint32 // per engine id: thread name -> thread id
+	noEngine                       uint16              // id+1 of the engine "" (0: not seen)
 
 	// quota holds the rate-limit header values of the rows that carried any
 	// (index into the columns above).
@@ -67,6 +72,117 @@ type quotaRow struct {
 	idx                         int32
 	limit, remaining, reset, wd float32 // NaN when absent
 	used                        float32
+}
+
+// strCache is a direct-mapped cache from a string's memory to a value. The
+// reader interns the strings of a column, so one label or thread name comes
+// back as the same string memory row after row, and a pointer comparison
+// saves hashing it into a map. The cache keeps the strings it holds alive,
+// so an address it remembers is never reused for another string.
+type strCache struct {
+	s   []string
+	val []uint32
+}
+
+// newStrCache returns a cache of size slots (a power of two).
+func newStrCache(size int) strCache {
+	return strCache{s: make([]string, size), val: make([]uint32, size)}
+}
+
+func (c *strCache) slot(x string) int {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(x)))
+	return int((p>>3 ^ p>>13 ^ uintptr(len(x))*0x9e37) & uintptr(len(c.s)-1))
+}
+
+// get returns the value cached for the string memory of x.
+func (c *strCache) get(x string) (uint32, bool) {
+	if len(c.s) == 0 || len(x) == 0 {
+		return 0, false
+	}
+	k := c.slot(x)
+	y := c.s[k]
+	if len(y) == len(x) && unsafe.StringData(y) == unsafe.StringData(x) {
+		return c.val[k], true
+	}
+	return 0, false
+}
+
+func (c *strCache) put(x string, v uint32) {
+	if len(c.s) == 0 || len(x) == 0 {
+		return
+	}
+	k := c.slot(x)
+	c.s[k], c.val[k] = x, v
+}
+
+// labelID returns the id of s's label without a retry suffix (see
+// jtl.SplitRetryLabel) and the retry number.
+func (t *table) labelID(label string) (uint16, int) {
+	if v, ok := t.labelC.get(label); ok {
+		return uint16(v), int(v >> 16)
+	}
+	base, n := jtl.SplitRetryLabel(label)
+	id := uint16(min(t.labels.id(base), math.MaxUint16))
+	if n < 1<<15 {
+		t.labelC.put(label, uint32(id)|uint32(n)<<16)
+	}
+	return id, n
+}
+
+// engineID returns the id of an engine name.
+func (t *table) engineID(engine string) uint8 {
+	if engine == "" {
+		if t.noEngine == 0 {
+			t.noEngine = uint16(min(t.engines.id(""), math.MaxUint8)) + 1
+		}
+		return uint8(t.noEngine - 1)
+	}
+	if v, ok := t.engineC.get(engine); ok {
+		return uint8(v)
+	}
+	id := uint8(min(t.engines.id(engine), math.MaxUint8))
+	t.engineC.put(engine, uint32(id))
+	return id
+}
+
+// threadID returns the id of a thread (engine and thread name).
+func (t *table) threadID(eng uint8, engine, name string) uint32 {
+	if v, ok := t.threadC.get(name); ok && v>>24 == uint32(eng) {
+		return v & (1<<24 - 1)
+	}
+	if int(eng) >= len(t.threadIDs) {
+		t.threadIDs = append(t.threadIDs, make([]map[string]uint32, int(eng)+1-len(t.threadIDs))...)
+	}
+	m := t.threadIDs[eng]
+	if m == nil {
+		m = map[string]uint32{}
+		t.threadIDs[eng] = m
+	}
+	id, ok := m[name]
+	if !ok {
+		id = uint32(len(t.threadN.names))
+		m[name] = id
+		t.threadN.names = append(t.threadN.names, engine+"\x00"+name)
+	}
+	if id < 1<<24 {
+		t.threadC.put(name, id|uint32(eng)<<24)
+	}
+	return id
+}
+
+// urlHash returns a non-zero 32-bit FNV-1a hash of a URL.
+func (t *table) urlHash(u string) uint32 {
+	if v, ok := t.urlC.get(u); ok {
+		return v
+	}
+	h := uint32(2166136261)
+	for i := 0; i < len(u); i++ {
+		h ^= uint32(u[i])
+		h *= 16777619
+	}
+	h |= 1
+	t.urlC.put(u, h)
+	return h
 }
 
 // intern maps strings to small ids.
@@ -212,14 +328,42 @@ func hasHeader(h jtl.Headers, names ...string) bool {
 
 // ingestStats are counts gathered while reading.
 type ingestStats struct {
-	read        int // samples read from the source
-	transaction int // transaction parents and sub-results skipped
-	leaves      int // samples read from inside transaction parents (XML "Generate parent sample")
-	filtered    int // samples outside --label / --from / --to
-	perFile     map[string]int
+	read        int             // samples read from the source
+	transaction int             // transaction parents and sub-results skipped
+	leaves      int             // samples read from inside transaction parents (XML "Generate parent sample")
+	filtered    int             // samples outside --label / --from / --to
+	perFile     map[string]*int // rows kept per input file
+	lastFile    string
+	lastCount   *int
 	files       []string
 	raSamples   int
 	raDate      int
+}
+
+// reserve makes room for n rows in every column, copying the rows in.
+func (t *table) reserve(n int) {
+	t.start = grow(t.start, n)
+	t.elapsed = grow(t.elapsed, n)
+	t.connect = grow(t.connect, n)
+	t.rtt = grow(t.rtt, n)
+	t.label = grow(t.label, n)
+	t.thread = grow(t.thread, n)
+	t.engine = grow(t.engine, n)
+	t.code = grow(t.code, n)
+	t.threads = grow(t.threads, n)
+	t.ra = grow(t.ra, n)
+	t.cls = grow(t.cls, n)
+	t.url = grow(t.url, n)
+}
+
+// grow returns a with capacity for n elements.
+func grow[T any](a []T, n int) []T {
+	if cap(a) >= n {
+		return a
+	}
+	out := make([]T, len(a), n)
+	copy(out, a)
+	return out
 }
 
 // add appends one sample to t. ts decides throttling; its treat5x is fixed
@@ -227,6 +371,7 @@ type ingestStats struct {
 func (t *table) add(s *jtl.Sample, rl jtl.RateLimit) {
 	if len(t.start) == 0 {
 		t.baseMs = s.Start - 24*3600*1000 // room for earlier starts in unsorted input
+		t.labelC, t.threadC, t.urlC, t.engineC = newStrCache(256), newStrCache(2048), newStrCache(8192), newStrCache(64)
 	}
 	off := s.Start - t.baseMs
 	if off < 0 || off > math.MaxInt32 {
@@ -234,15 +379,20 @@ func (t *table) add(s *jtl.Sample, rl jtl.RateLimit) {
 	}
 	t.start = append(t.start, int32(off))
 	t.elapsed = append(t.elapsed, clamp32(s.Elapsed))
-	t.connect = append(t.connect, clamp32(s.Connect))
-	t.latency = append(t.latency, clamp32(s.Latency))
-	base, retryN := jtl.SplitRetryLabel(s.Label)
-	t.label = append(t.label, uint16(min(t.labels.id(base), math.MaxUint16)))
-	t.engine = append(t.engine, uint8(min(t.engines.id(s.Engine), math.MaxUint8)))
-	t.thread = append(t.thread, uint32(t.threadN.id(s.Engine+"\x00"+s.ThreadName)))
+	t.connect = append(t.connect, uint16(max(0, min(s.Connect, math.MaxUint16))))
+	rtt := s.Latency - s.Connect
+	if rtt < 0 {
+		rtt = -1
+	}
+	t.rtt = append(t.rtt, int16(min(rtt, math.MaxInt16)))
+	lid, retryN := t.labelID(s.Label)
+	t.label = append(t.label, lid)
+	eng := t.engineID(s.Engine)
+	t.engine = append(t.engine, eng)
+	t.thread = append(t.thread, t.threadID(eng, s.Engine, s.ThreadName))
 	code := s.Code()
 	t.code = append(t.code, uint16(code))
-	t.threads = append(t.threads, int32(s.AllThreads))
+	t.threads = append(t.threads, uint16(max(0, min(s.AllThreads, math.MaxUint16))))
 	if s.Has&jtl.FieldAllThreads != 0 {
 		t.hasThreads = true
 	}
@@ -273,9 +423,7 @@ func (t *table) add(s *jtl.Sample, rl jtl.RateLimit) {
 	t.cls = append(t.cls, fl)
 	var uh uint32
 	if s.URL != "" {
-		h := fnv.New32a()
-		h.Write([]byte(s.URL))
-		uh = h.Sum32() | 1
+		uh = t.urlHash(s.URL)
 		t.hasURL = true
 	}
 	t.url = append(t.url, uh)
@@ -329,6 +477,8 @@ func (t *table) classify(ts throttleSet) {
 }
 
 // sortByStart orders every column by start time (stable for equal starts).
+// The order is applied to each column in place, so that no column is ever
+// held twice.
 func (t *table) sortByStart() {
 	n := t.len()
 	sorted := true
@@ -341,34 +491,104 @@ func (t *table) sortByStart() {
 	if sorted {
 		return
 	}
-	keys := make([]uint64, n)
-	for i := range keys {
-		keys[i] = uint64(uint32(t.start[i]))<<32 | uint64(i)
+	// A stable radix sort of the row numbers by start, 16 bits a pass (two
+	// int32 arrays: half the memory of sorting (start, row) pairs).
+	order := make([]int32, n)
+	buf := make([]int32, n)
+	maxStart := int32(0)
+	for i := range order {
+		order[i] = int32(i)
+		maxStart = max(maxStart, t.start[i])
 	}
-	slices.Sort(keys)
-	perm := make([]int32, n)
-	inv := make([]int32, n)
-	for i, k := range keys {
-		perm[i] = int32(uint32(k))
-		inv[perm[i]] = int32(i)
+	var cnt [1 << 16]int32
+	for shift := uint(0); shift < 32 && maxStart>>shift > 0; shift += 16 {
+		clear(cnt[:])
+		for _, s := range t.start {
+			cnt[uint32(s)>>shift&0xffff]++
+		}
+		sum := int32(0)
+		for b, c := range cnt {
+			cnt[b] = sum
+			sum += c
+		}
+		for _, r := range order {
+			b := uint32(t.start[r]) >> shift & 0xffff
+			buf[cnt[b]] = r
+			cnt[b]++
+		}
+		order, buf = buf, order
 	}
-	keys = nil
-	t.start = permute(t.start, perm)
-	t.elapsed = permute(t.elapsed, perm)
-	t.connect = permute(t.connect, perm)
-	t.latency = permute(t.latency, perm)
-	t.label = permute(t.label, perm)
-	t.thread = permute(t.thread, perm)
-	t.engine = permute(t.engine, perm)
-	t.code = permute(t.code, perm)
-	t.threads = permute(t.threads, perm)
-	t.ra = permute(t.ra, perm)
-	t.cls = permute(t.cls, perm)
-	t.url = permute(t.url, perm)
-	for i := range t.quota {
-		t.quota[i].idx = inv[t.quota[i].idx]
+	buf = nil
+	// Two goroutines gather half of the columns each, one column at a time
+	// through a scratch buffer.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tmp := make([]byte, 4*n)
+		permuteVia(t.start, order, tmp)
+		permuteVia(t.elapsed, order, tmp)
+		permuteVia(t.thread, order, tmp)
+		permuteVia(t.connect, order, tmp)
+		permuteVia(t.cls, order, tmp)
+	}()
+	tmp := make([]byte, 4*n)
+	permuteVia(t.ra, order, tmp)
+	permuteVia(t.url, order, tmp)
+	permuteVia(t.rtt, order, tmp)
+	permuteVia(t.label, order, tmp)
+	permuteVia(t.engine, order, tmp)
+	permuteVia(t.code, order, tmp)
+	permuteVia(t.threads, order, tmp)
+	wg.Wait()
+	if len(t.quota) > 0 {
+		inv := make([]int32, n)
+		for i, r := range order {
+			inv[r] = int32(i)
+		}
+		for i := range t.quota {
+			t.quota[i].idx = inv[t.quota[i].idx]
+		}
+		slices.SortFunc(t.quota, func(a, b quotaRow) int { return int(a.idx - b.idx) })
 	}
-	slices.SortFunc(t.quota, func(a, b quotaRow) int { return int(a.idx - b.idx) })
+}
+
+// permuteVia reorders a so that the new a[i] is the old a[order[i]],
+// gathering into tmp (at least len(a) elements of T, pointer-free) and
+// copying back.
+func permuteVia[T int32 | uint32 | float32 | uint16 | int16 | uint8](a []T, order []int32, tmp []byte) {
+	if len(a) == 0 {
+		return
+	}
+	var zero T
+	buf := unsafe.Slice((*T)(unsafe.Pointer(&tmp[0])), len(tmp)/int(unsafe.Sizeof(zero)))[:len(a)]
+	for i, r := range order {
+		buf[i] = a[r]
+	}
+	copy(a, buf)
+}
+
+// permuteInPlace reorders a so that the new a[i] is the old a[order[i]],
+// following the permutation's cycles; seen is scratch (cleared here).
+func permuteInPlace[T any](a []T, order []int32, seen []uint64) {
+	clear(seen)
+	for i := range a {
+		if seen[i>>6]&(1<<(i&63)) != 0 {
+			continue
+		}
+		first := a[i]
+		j := i
+		for {
+			seen[j>>6] |= 1 << (j & 63)
+			k := int(order[j])
+			if k == i {
+				a[j] = first
+				break
+			}
+			a[j] = a[k]
+			j = k
+		}
+	}
 }
 
 // permute returns a reordered (or thinned) so that out[i] = a[perm[i]].
@@ -460,7 +680,7 @@ func (t *table) keep(drop []bool) {
 	t.start = permute(t.start, perm)
 	t.elapsed = permute(t.elapsed, perm)
 	t.connect = permute(t.connect, perm)
-	t.latency = permute(t.latency, perm)
+	t.rtt = permute(t.rtt, perm)
 	t.label = permute(t.label, perm)
 	t.thread = permute(t.thread, perm)
 	t.engine = permute(t.engine, perm)

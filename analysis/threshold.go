@@ -28,6 +28,7 @@ type thresholdFit struct {
 // keyHist counts judged decisions per key.
 type keyHist struct {
 	acc, thr []int32
+	pa, pt   []int64 // prefix sums, filled by best
 	// band makes decisions within band keys of the threshold uncertain:
 	// they count as mismatches on neither side (timing noise).
 	band int32
@@ -45,9 +46,12 @@ func (h *keyHist) add(key int32, y uint8) {
 	if key > maxKey {
 		key = maxKey
 	}
-	for int(key) >= len(h.acc) {
-		h.acc = append(h.acc, 0)
-		h.thr = append(h.thr, 0)
+	if int(key) >= len(h.acc) {
+		n, m := int(key)+1, len(h.acc)
+		h.acc = slices.Grow(h.acc, n-m)[:n]
+		h.thr = slices.Grow(h.thr, n-m)[:n]
+		clear(h.acc[m:])
+		clear(h.thr[m:])
 	}
 	if y == evAccepted {
 		h.acc[key]++
@@ -58,42 +62,52 @@ func (h *keyHist) add(key int32, y uint8) {
 
 // best returns the threshold with the fewest mismatches; ties go to the
 // smallest threshold (the lowest limit consistent with the accepted requests).
+// It allocates nothing: the mismatches of threshold th are the accepted
+// decisions with key >= th+band plus the throttled ones with key < th-band,
+// kept as running sums while th moves up.
 func (h *keyHist) best() thresholdFit {
 	nk := len(h.acc)
-	// pa[x], pt[x]: accepted and throttled decisions with key < x.
-	pa := make([]int, nk+1)
-	pt := make([]int, nk+1)
-	for k := 0; k < nk; k++ {
-		pa[k+1] = pa[k] + int(h.acc[k])
-		pt[k+1] = pt[k] + int(h.thr[k])
-	}
-	n := pa[nk] + pt[nk]
-	band := int(h.band)
-	mis := func(th int) int {
-		hi := min(nk, max(0, th+band))
-		lo := min(nk, max(0, th-band))
-		return (pa[nk] - pa[hi]) + pt[lo]
-	}
-	ms := make([]int, nk+1)
-	best := thresholdFit{thr: 0, mis: math.MaxInt, n: n}
-	for th := 0; th <= nk; th++ {
-		ms[th] = mis(th)
-		if th >= 1 && ms[th] < best.mis {
-			best.mis, best.thr = ms[th], int32(th)
-		}
-	}
 	if nk == 0 {
 		return thresholdFit{thr: 1, n: 0}
 	}
+	h.prefix()
+	totA, totT := int(h.pa[nk]), int(h.pt[nk])
+	best := thresholdFit{thr: 0, mis: math.MaxInt, n: totA + totT}
+	for th := 1; th <= nk; th++ {
+		if m := h.misAt(th, totA); m < best.mis {
+			best.mis, best.thr = m, int32(th)
+		}
+	}
 	bound := float64(best.mis) + 2*math.Sqrt(float64(best.mis)) + 1
 	best.lo, best.hi = best.thr, best.thr
-	for k := int(best.thr); k >= 1 && float64(ms[k]) <= bound; k-- {
+	for k := int(best.thr) - 1; k >= 1 && float64(h.misAt(k, totA)) <= bound; k-- {
 		best.lo = int32(k)
 	}
-	for k := int(best.thr); k < len(ms) && float64(ms[k]) <= bound; k++ {
+	for k := int(best.thr) + 1; k <= nk && float64(h.misAt(k, totA)) <= bound; k++ {
 		best.hi = int32(k)
 	}
 	return best
+}
+
+// misAt is the mismatches of threshold th: accepted decisions with key >=
+// th+band and throttled ones with key < th-band, from the prefix sums.
+func (h *keyHist) misAt(th, totA int) int {
+	nk := len(h.acc)
+	hi := min(nk, max(0, th+int(h.band)))
+	lo := min(nk, max(0, th-int(h.band)))
+	return (totA - int(h.pa[hi])) + int(h.pt[lo])
+}
+
+// prefix fills h.pa[x], h.pt[x]: accepted and throttled decisions with key < x.
+func (h *keyHist) prefix() {
+	nk := len(h.acc)
+	h.pa = slices.Grow(h.pa[:0], nk+1)[:nk+1]
+	h.pt = slices.Grow(h.pt[:0], nk+1)[:nk+1]
+	h.pa[0], h.pt[0] = 0, 0
+	for k := 0; k < nk; k++ {
+		h.pa[k+1] = h.pa[k] + int64(h.acc[k])
+		h.pt[k+1] = h.pt[k] + int64(h.thr[k])
+	}
 }
 
 // mismatchAt returns the mismatches of threshold thr.
@@ -110,14 +124,50 @@ func (h *keyHist) mismatchAt(thr int32) (mis, n int) {
 }
 
 // histOf builds the histogram of the judged events whose time is in [lo, hi).
+// Keys above the largest key of an accepted event (plus the band) are
+// clamped to one bucket: no best threshold lies above it, and a model far
+// off (a token rate much too low) would otherwise make keys, and the
+// histogram, huge.
 func histOf(h *keyHist, e *events, keys []int32, lo, hi float64, band int32) {
+	histAbove(h, e, keys, lo, hi, band, 0)
+}
+
+// histAbove is histOf keeping keys up to at least keep apart, for
+// mismatchAt with a threshold fitted elsewhere.
+func histAbove(h *keyHist, e *events, keys []int32, lo, hi float64, band, keep int32) {
 	h.reset()
 	h.band = band
-	for i, k := range keys {
-		if e.y[i] == evCounted || e.t[i] < lo || e.t[i] >= hi {
-			continue
+	i0, i1 := 0, len(keys)
+	if lo > e.lo || hi <= e.hi {
+		i0, _ = slices.BinarySearch(e.t, lo)
+		i1, _ = slices.BinarySearch(e.t, hi)
+	}
+	maxAcc := int32(0)
+	for i := i0; i < i1; i++ {
+		if e.y[i] == evAccepted && keys[i] > maxAcc {
+			maxAcc = keys[i]
 		}
-		h.add(k, e.y[i])
+	}
+	top := min(max(maxAcc, keep), maxKey-1-band) + 1 + band
+	n := int(top) + 1
+	h.acc = slices.Grow(h.acc[:0], n)[:n]
+	h.thr = slices.Grow(h.thr[:0], n)[:n]
+	clear(h.acc)
+	clear(h.thr)
+	acc, thr := h.acc, h.thr
+	ys, ks := e.y[i0:i1], keys[i0:i1]
+	for i, y := range ys {
+		k := max(0, min(ks[i], top))
+		switch y {
+		case evAccepted:
+			acc[k]++
+		case evThrottled:
+			thr[k]++
+		}
+	}
+	// Drop empty buckets at the top (best scans up to len).
+	for len(h.acc) > 1 && h.acc[len(h.acc)-1] == 0 && h.thr[len(h.thr)-1] == 0 && int32(len(h.acc)-1) > keep+band {
+		h.acc, h.thr = h.acc[:len(h.acc)-1], h.thr[:len(h.thr)-1]
 	}
 }
 
@@ -128,7 +178,11 @@ type blockProfile struct {
 	hists  [][]*keyHist // [value][block]
 	blocks int
 	band   int32
+	shift  uint // keys are binned by 2^shift
 }
+
+// maxBootKeys bounds the buckets of a bootstrap block histogram.
+const maxBootKeys = 4096
 
 // newBlockProfile splits [lo, hi) into blocks of about blockS seconds (at
 // most maxBlocks) and returns an empty profile.
@@ -145,6 +199,23 @@ func (bp *blockProfile) add(value float64, e *events, keys []int32, lo, width fl
 	for b := range hs {
 		hs[b] = &keyHist{band: bp.band}
 	}
+	// Keys above the largest accepted one are clamped, as in histOf.
+	maxAcc := int32(0)
+	for i, k := range keys {
+		if e.y[i] == evAccepted && k > maxAcc {
+			maxAcc = k
+		}
+	}
+	top := min(maxAcc, maxKey-1-bp.band) + 1 + bp.band
+	// The resampling sums every block's histogram many times: keys are
+	// binned (by 2^shift, decided on the first value) so that a histogram
+	// has at most maxBootKeys buckets; thresholds come out in bins.
+	if len(bp.values) == 0 {
+		for top>>bp.shift >= maxBootKeys {
+			bp.shift++
+		}
+	}
+	top = min(top, maxBootKeys<<bp.shift-1)
 	for i, k := range keys {
 		if e.y[i] == evCounted {
 			continue
@@ -153,7 +224,7 @@ func (bp *blockProfile) add(value float64, e *events, keys []int32, lo, width fl
 		if b < 0 || b >= bp.blocks {
 			continue
 		}
-		hs[b].add(k, e.y[i])
+		hs[b].add(max(0, min(k, top))>>bp.shift, e.y[i])
 	}
 	bp.values = append(bp.values, value)
 	bp.hists = append(bp.hists, hs)
@@ -200,6 +271,7 @@ func (bp *blockProfile) bootstrap(resamples int, seed uint64) (val, thr [2]float
 	slices.Sort(thrs)
 	val = [2]float64{quantileSorted(vals, 0.025), quantileSorted(vals, 0.975)}
 	thr = [2]float64{quantileSorted(thrs, 0.025), quantileSorted(thrs, 0.975)}
+	thr[0], thr[1] = thr[0]*float64(int(1)<<bp.shift), thr[1]*float64(int(1)<<bp.shift)
 	return val, thr, true
 }
 
