@@ -42,8 +42,30 @@ func poissonExcess(mu float64, k int) float64 {
 	return math.Max(0, (mu-float64(k)+below)/mu)
 }
 
+// pacedSafety is the safety factor of a window limit of L requests for
+// requests spaced evenly (a shared Constant Throughput Timer): any window
+// then holds at most ceil(s*L) of them, one more when network jitter moves
+// one across a boundary, so s*L <= L-1 never overflows; s is at most
+// maxPacedSafety (room for an estimate a few per cent high, timer jitter,
+// other clients) and at least 0.5 (one request per two windows).
+func pacedSafety(L float64) float64 {
+	if L <= 0 {
+		return 0.5
+	}
+	return math.Round(100*math.Max(0.5, math.Min(maxPacedSafety, (math.Floor(L)-1)/math.Floor(L)))) / 100
+}
+
+// maxPacedSafety is the safety factor for evenly paced requests against a
+// large window or a bucket: the simulated seed-like plan against P1's limit
+// (400 per 20 s) reaches 0.90 of the limit with no 429 at 0.9, and real
+// JMeter 2.13 against the test server (jmtune's end-to-end test, 1000 per
+// 10 s) 0.909 with none; 0.85 (the Poisson bound for 400) leaves exactly
+// the 85% an engineer expects, no margin. See docs/readme-parts/analyze.md.
+const maxPacedSafety = 0.9
+
 // windowSafety returns the largest s (0.30..0.95) with P(Poisson(s*L) > L)
-// below overflowBound.
+// below overflowBound: the safety factor for random (Poisson) arrivals, as
+// a Precise Throughput Timer makes them.
 func windowSafety(L float64) float64 {
 	k := int(math.Floor(L))
 	for s := 0.95; s >= 0.3; s -= 0.01 {
@@ -85,25 +107,30 @@ func (a *analysis) fillRecommendation() {
 		rec.Notes = append(rec.Notes, "No limit was reached: the target is the highest accepted rate seen, not a limit. Raise the load in a new run to find the limit.")
 		return
 	}
-	s := 0.8
+	// s is for the Constant Throughput Timer (evenly spaced requests), sp
+	// for the Precise Throughput Timer (random arrivals in each period).
+	s, sp := 0.8, 0.0
 	var rate float64
 	if l.RatePerS != nil {
 		rate = *l.RatePerS
 	}
 	switch l.Algorithm {
 	case AlgoFixedWindow, AlgoSlidingWindow:
-		s = windowSafety(*l.Limit)
+		s = pacedSafety(*l.Limit)
+		sp = windowSafety(*l.Limit)
 		rec.Timer.PeriodS = *l.WindowS
 		if s < 0.6 {
-			rec.Notes = append(rec.Notes, fmt.Sprintf("The window allows only %g requests: Poisson arrivals overflow it easily, so the target is low (s = %.2f); constant pacing allows more.", *l.Limit, s))
+			rec.Notes = append(rec.Notes, fmt.Sprintf("The window allows only %g requests: even evenly spaced requests need room for one moved across a boundary, so the target is low (s = %.2f).", *l.Limit, s))
 		}
 	case AlgoTokenBucket:
-		s = 0.85
+		// Evenly spaced requests below the refill rate never empty the
+		// bucket; random ones need the burst to absorb their clusters.
+		s, sp = maxPacedSafety, 0.85
 		if l.Burst != nil && *l.Burst >= 10 {
-			s = 0.9
+			sp = 0.9
 		}
 	case AlgoLeakyQueue:
-		s = 0.85
+		s, sp = maxPacedSafety, 0.85
 	case AlgoConcurrency:
 		s = 0.8
 		// Each JMeter thread has at most one request in flight.
@@ -111,15 +138,19 @@ func (a *analysis) fillRecommendation() {
 		rate = c / math.Max(run.ResponseMeanS, 0.001)
 	}
 	if l.Confidence == ConfAmbiguous {
-		s = math.Min(s, 0.8)
+		s, sp = math.Min(s, 0.8), math.Min(sp, 0.8)
 	}
 	if l.Changing {
-		s = math.Min(s, 0.7)
+		s, sp = math.Min(s, 0.7), math.Min(sp, 0.7)
 		rec.Notes = append(rec.Notes, "The limit changed during the run: the target uses a lower safety factor; re-run and check.")
 	}
 	rec.SafetyFactor = s
 	target := s * rate
 	rec.TargetRatePerS = round3(target)
+	if sp > 0 && sp != s {
+		rec.PreciseSafetyFactor = sp
+		rec.PreciseTargetRatePerS = round3(sp * rate)
+	}
 	total := target
 	switch l.Scope {
 	case ScopePerThread:
@@ -157,15 +188,24 @@ func (a *analysis) fillRecommendation() {
 		rec.Timer.Mode, rec.Timer.CalcMode = "shared", 4
 		rec.Timer.PerMinute = round2(total * 60)
 	}
-	// Expected throttled share with Poisson arrivals at the target.
-	switch l.Algorithm {
-	case AlgoFixedWindow, AlgoSlidingWindow:
-		rec.ExpectedSharePct = round3(100 * poissonExcess(s**l.Limit, int(*l.Limit)))
-	default:
-		rec.ExpectedSharePct = 0
-	}
+	// Expected throttled share: none for evenly spaced requests within the
+	// limit (pacedSafety leaves room for one request moved across a window
+	// boundary).
+	rec.ExpectedSharePct = 0
 	_ = b
-	rec.Notes = append(rec.Notes, fmt.Sprintf("Target = %.2f x the limit's rate (%s req/s%s).", s, fmtNum(roundSig(rate)), scopeUnit(l.Scope)))
+	rec.Notes = append(rec.Notes, fmt.Sprintf("Target = %.2f x the limit's rate (%s req/s%s), for the Constant Throughput Timer: it spaces requests evenly and runs on every JMeter version.", s, fmtNum(roundSig(rate)), scopeUnit(l.Scope)))
+	if rec.PreciseTargetRatePerS > 0 {
+		what := "its arrivals fall at random within each period"
+		if rec.Timer.PeriodS > 0 {
+			what = fmt.Sprintf("its arrivals fall at random within each %s s period", fmtNum(rec.Timer.PeriodS))
+		}
+		extra := ""
+		if l.Algorithm == AlgoFixedWindow || l.Algorithm == AlgoSlidingWindow {
+			extra = fmt.Sprintf("; about %.2g%% of them would still be throttled", 100*poissonExcess(sp**l.Limit, int(*l.Limit)))
+		}
+		rec.Notes = append(rec.Notes, fmt.Sprintf("With a Precise Throughput Timer (JMeter 4.0 or later, tune --timer precise) use %s req/s (%.2f x the rate): %s%s.",
+			fmtNum(rec.PreciseTargetRatePerS), sp, what, extra))
+	}
 	if len(rec.CacheLabels) > 0 {
 		rec.Notes = append(rec.Notes, "Threads fetch the same resource again and again: fetch it once per thread (cache it in a variable) to save quota.")
 	}

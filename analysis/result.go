@@ -253,6 +253,14 @@ type Recommendation struct {
 	// Expected is what a run with these settings should see.
 	ExpectedSharePct float64  `json:"expected_throttled_pct"`
 	Notes            []string `json:"notes,omitempty"`
+
+	// SafetyFactor and TargetRatePerS are for Timer.Type (the Constant
+	// Throughput Timer, which spaces requests evenly). PreciseSafetyFactor
+	// and PreciseTargetRatePerS are for a Precise Throughput Timer (tune
+	// --timer precise), whose arrivals fall at random within each period:
+	// window and bucket limits need more room for them (0 when the same).
+	PreciseSafetyFactor   float64 `json:"precise_safety_factor,omitempty"`
+	PreciseTargetRatePerS float64 `json:"precise_target_rate_per_s,omitempty"`
 }
 
 // Timer is the throughput timer to write.
