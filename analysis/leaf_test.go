@@ -3,6 +3,7 @@ package analysis_test
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"jmtune/analysis"
@@ -114,5 +115,23 @@ func TestLeafSamples(t *testing.T) {
 				t.Errorf("limited labels %v, want GET script among them", res.Limit.Labels)
 			}
 		})
+	}
+}
+
+// TestTooLittleEvidence: a run whose throttled label was never admitted
+// (JMeter 2.13's TC-parent file: 4 GET script, all 429) fits no limit; the
+// verdict says why instead of "not reached", and the recommendation keeps
+// a usable target (below what the run had admitted) rather than 0 req/s.
+func TestTooLittleEvidence(t *testing.T) {
+	res := analyzeFile(t, filepath.Join("..", "jtl", "testdata", "xml", "jmeter213.jtl"))
+	if res.Limit.Detected {
+		t.Fatalf("limit detected (%s) from 4 throttles and no admitted request", res.Limit.Algorithm)
+	}
+	if len(res.Verdict) == 0 || !strings.HasPrefix(res.Verdict[0], "Limit: too little evidence") {
+		t.Errorf("verdict %q, want it to start with \"Limit: too little evidence\"", res.Verdict)
+	}
+	rec := res.Recommendation
+	if !(rec.TargetRatePerS > 0 && rec.TargetRatePerS < res.Run.AcceptedRatePerS) {
+		t.Errorf("target %g req/s, want above 0 and below the admitted %g req/s", rec.TargetRatePerS, res.Run.AcceptedRatePerS)
 	}
 }

@@ -98,6 +98,11 @@ func (a *analysis) fillRecommendation() {
 		if l.LowerBoundPerS != nil {
 			peak = *l.LowerBoundPerS
 		}
+		if peak <= 0 {
+			// The limited labels were never admitted (a handful of
+			// throttles): the rate they were sent at is too much.
+			peak = 0.5 * res.Run.AcceptedRatePerS
+		}
 		rec.SafetyFactor = 1
 		rec.TargetRatePerS = round3(peak)
 		rec.Threads = run.MaxThreads

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -24,10 +25,23 @@ func (a *analysis) fillVerdict() {
 		}
 	} else {
 		lb := ""
-		if l.LowerBoundPerS != nil {
+		if l.LowerBoundPerS != nil && *l.LowerBoundPerS > 0 {
 			lb = fmt.Sprintf(" up to %s req/s was accepted", fmtNum(roundSig(*l.LowerBoundPerS)))
 		}
-		v = append(v, "Limit: not reached -"+lb+" with "+fmt.Sprintf("%d", res.Run.Throttled)+" throttled responses; the real limit is higher.")
+		if res.Run.Throttled > 0 {
+			// Throttled, but too little evidence to fit a model: too few
+			// throttles, or no admitted request of the throttled labels.
+			admitted := 0
+			for _, ls := range res.Labels {
+				if slices.Contains(l.Labels, ls.Label) {
+					admitted += ls.Samples - ls.Throttled - ls.Errors
+				}
+			}
+			v = append(v, fmt.Sprintf("Limit: too little evidence to fit one - %d throttled and %d admitted requests of the throttled labels; run longer, or with more load, to find the limit.",
+				res.Run.Throttled, admitted))
+		} else {
+			v = append(v, "Limit: not reached -"+lb+" with no throttled response; the real limit is higher.")
+		}
 	}
 	if ra.Present {
 		v = append(v, "Retry-After: "+ra.Explanation)
@@ -94,6 +108,9 @@ func recommendPhrase(l Limit, rec Recommendation) string {
 	switch {
 	case !l.Detected:
 		s = fmt.Sprintf("keep at most %s req/s (the highest rate seen) or raise the load to find the limit", fmtNum(rec.TargetRatePerS))
+		if l.LowerBoundPerS == nil || *l.LowerBoundPerS <= 0 {
+			s = fmt.Sprintf("keep below %s req/s (half the rate the run had admitted) until a longer run shows the limit", fmtNum(rec.TargetRatePerS))
+		}
 	case rec.Scope == ScopePerThread:
 		s = fmt.Sprintf("pace each thread at %s req/s (Constant Throughput Timer, this thread only, %s/min)", fmtNum(rec.TargetRatePerS), fmtNum(rec.Timer.PerMinute))
 	case l.Algorithm == AlgoConcurrency:
