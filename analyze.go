@@ -102,9 +102,12 @@ func analyzeAction(c *cli.Context) error {
 	defer src.Close()
 	var in jtl.Source = src
 	if filter.active {
-		in = &filteredSource{Source: src, keep: filter.Keep}
+		// jtl.Filter keeps the readers visible to the analysis (input format,
+		// layout, timestamp mode); KeepTree keeps a transaction parent that
+		// holds a matching sample, and Config.Label picks the samples inside.
+		in = jtl.Filter(src, filter.KeepTree)
 	}
-	res, err := analysis.Analyze(in, analysis.Config{ThrottleCodes: codes, Series: c.Bool("series"), Tool: "jmtune " + version})
+	res, err := analysis.Analyze(in, analysis.Config{ThrottleCodes: codes, Series: c.Bool("series"), Tool: "jmtune " + version, Label: filter.label})
 	if err != nil {
 		return err
 	}
@@ -154,21 +157,6 @@ func analyzeMemoryLimit(files []string) int64 {
 		total += n
 	}
 	return max(340<<20, total/2)
-}
-
-// filteredSource passes on only the samples keep accepts.
-type filteredSource struct {
-	jtl.Source
-	keep func(*jtl.Sample) bool
-}
-
-func (f *filteredSource) Scan() bool {
-	for f.Source.Scan() {
-		if f.keep(f.Source.Sample()) {
-			return true
-		}
-	}
-	return false
 }
 
 // parseThrottleCodes parses "429,503"; "" means the default (nil).

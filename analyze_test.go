@@ -105,3 +105,30 @@ func TestAnalyzeUsage(t *testing.T) {
 		t.Errorf("-o left %d files in its directory, want 1", len(ents))
 	}
 }
+
+// TestAnalyzeFilterKeepsInputFacts: with --label, the analysis still sees the
+// reader behind the filter, so the input's format, layout and timestamp mode
+// (here end timestamps) are reported as without a filter.
+func TestAnalyzeFilterKeepsInputFacts(t *testing.T) {
+	const file = "jtl/testdata/csv/end_timestamps.csv"
+	for _, args := range [][]string{
+		{"analyze", "--format", "json", file},
+		{"analyze", "--format", "json", "--label", ".", file},
+	} {
+		stdout, stderr, code := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var res struct {
+			Inputs []struct {
+				Format, Layout, Timestamp string
+			} `json:"inputs"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if len(res.Inputs) != 1 || res.Inputs[0].Format != "csv" || res.Inputs[0].Layout != "header" || res.Inputs[0].Timestamp != "end" {
+			t.Errorf("%v: inputs = %+v, want one csv/header/end input", args, res.Inputs)
+		}
+	}
+}
