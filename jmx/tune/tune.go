@@ -256,6 +256,21 @@ func (t *tuner) fill() error {
 	default:
 		return fmt.Errorf("timer %q: want constant, precise or shaping", t.timerType)
 	}
+	// Poisson arrivals (Precise Throughput Timer) overflow a window more
+	// often than even pacing: the analysis gives a lower target for them.
+	if t.timerType == analysis.TimerPrecise && s.Rec.PreciseTargetRatePerS > 0 && s.Rec.PreciseTargetRatePerS < s.Rec.TargetRatePerS {
+		f := s.Rec.PreciseTargetRatePerS / s.Rec.TargetRatePerS
+		t.note("note", fmt.Sprintf("target %.4g/s instead of %.4g/s for the Precise Throughput Timer", s.Rec.PreciseTargetRatePerS, s.Rec.TargetRatePerS), "",
+			"its Poisson arrivals overflow a window more often than the Constant Throughput Timer's even pacing; the analysis's safety factor for them applies")
+		s.Rec.TargetRatePerS = s.Rec.PreciseTargetRatePerS
+		if len(s.Rec.PerLabel) > 0 {
+			per := make(map[string]float64, len(s.Rec.PerLabel))
+			for k, v := range s.Rec.PerLabel {
+				per[k] = v * f
+			}
+			s.Rec.PerLabel = per
+		}
+	}
 	b := &s.Rec.Backoff
 	if b.MaxAttempts == 0 && b.BaseS == 0 && b.CapS == 0 && b.JitterS == 0 {
 		b.HonourRetryAfter = true

@@ -687,3 +687,49 @@ func TestFragments(t *testing.T) {
 		t.Errorf("%d ramp-ups 30 -> 50 s for the %d groups %v that run the fragments", ramped, len(groups), groups)
 	}
 }
+
+// TestPreciseTarget: with --timer precise the analysis's lower target for
+// Poisson arrivals (PreciseTargetRatePerS) is used, with a note; the
+// Constant Throughput Timer keeps the even-pacing target.
+func TestPreciseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		timer string
+		want  float64 // requests per second the pacer admits
+	}{
+		{analysis.TimerPrecise, 6},
+		{analysis.TimerConstant, 8},
+	} {
+		s := seedSettings()
+		s.Rec.PreciseTargetRatePerS = 6
+		s.Timer = tc.timer
+		out, res := tuneBytes(t, load(t, seedFile), s)
+		tts := reparse(t, out).ThroughputTimers()
+		if len(tts) != 1 {
+			t.Fatalf("%s: %d pacers", tc.timer, len(tts))
+		}
+		var got float64
+		if tc.timer == analysis.TimerPrecise {
+			n, period, ok := tts[0].PreciseRate()
+			if !ok || period <= 0 {
+				t.Fatalf("precise timer without a rate")
+			}
+			got = n / period
+		} else {
+			pm, ok := tts[0].PerMinute()
+			if !ok {
+				t.Fatalf("constant timer without a rate")
+			}
+			got = pm / 60
+		}
+		if d := got - tc.want; d > 0.01 || d < -0.01 {
+			t.Errorf("%s: pacer admits %.3f/s, want %.3f/s", tc.timer, got, tc.want)
+		}
+		noted := false
+		for _, c := range res.Changes {
+			noted = noted || c.Action == "note" && strings.Contains(c.What, "for the Precise Throughput Timer")
+		}
+		if noted != (tc.timer == analysis.TimerPrecise) {
+			t.Errorf("%s: note about the precise target = %v", tc.timer, noted)
+		}
+	}
+}
