@@ -37,7 +37,7 @@ const largeInput = 400_000
 
 // Analyze reads every sample of src and infers the rate limit.
 //
-// The method (see docs/readme-parts/analyze.md): samples are kept as compact
+// The method (see README.md, "jmtune analyze"): samples are kept as compact
 // columns and sorted by start; the requests of the throttled labels become
 // limiter decisions at their estimated server arrival time; every model
 // (fixed window, sliding window log and counter, token bucket, leaky queue,

@@ -60,7 +60,7 @@ func pacedSafety(L float64) float64 {
 // (400 per 20 s) reaches 0.90 of the limit with no 429 at 0.9, and real
 // JMeter 2.13 against the test server (jmtune's end-to-end test, 1000 per
 // 10 s) 0.909 with none; 0.85 (the Poisson bound for 400) leaves exactly
-// the 85% an engineer expects, no margin. See docs/readme-parts/analyze.md.
+// the 85% an engineer expects, no margin. See README.md, "jmtune analyze".
 const maxPacedSafety = 0.9
 
 // windowSafety returns the largest s (0.30..0.95) with P(Poisson(s*L) > L)

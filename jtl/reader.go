@@ -54,7 +54,7 @@ type Options struct {
 	// caller consumes samples, when GOMAXPROCS > 1. It pays only when the
 	// caller spends well over a microsecond per sample: handing samples
 	// between cores costs about as much as a light consumer's work (see
-	// docs/readme-parts/jtl.md for measurements).
+	// README.md, "Reading JMeter results" for measurements).
 	Parallel bool
 }
 

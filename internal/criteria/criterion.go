@@ -14,7 +14,7 @@
 //	errors < 10
 //
 // The grammar (EBNF) and the meaning of every subject are documented in
-// docs/readme-parts/check.md; Parse reports a bad expression as a
+// README.md ("Fail the build when a run is bad"); Parse reports a bad expression as a
 // *SyntaxError that points at the offending character.
 package criteria
 
