@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"jmtune/analysis"
+	"jmtune/internal/atomicfile"
 	"jmtune/jtl"
 )
 
@@ -134,7 +133,10 @@ func analyzeAction(c *cli.Context) error {
 		_, err = c.App.Writer.Write(buf.Bytes())
 		return err
 	}
-	return writeFileAtomic(out, buf.Bytes())
+	if err := atomicfile.WriteBytes(out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	return nil
 }
 
 // analyzeMemoryLimit is the soft heap limit of jmtune analyze: 340 MiB, or
@@ -189,33 +191,6 @@ func checkNotInput(out string, inputs []string) error {
 		if ii, err := os.Stat(in); err == nil && os.SameFile(oi, ii) {
 			return usageErrorf("-o %s is one of the input files: choose another output file", out)
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames
-// it into place, so that name is never left half-written.
-func writeFileAtomic(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := io.Copy(f, bytes.NewReader(data))
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, name)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", name, werr)
 	}
 	return nil
 }

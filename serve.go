@@ -4,14 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"jmtune/internal/atomicfile"
 	"jmtune/internal/testserver"
 )
 
@@ -87,20 +88,8 @@ func serveAction(c *cli.Context) error {
 
 // writeServeLog writes the decision log atomically (temp file + rename).
 func writeServeLog(name string, log []testserver.Record) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := testserver.WriteLogCSV(tmp, log); err != nil {
-		tmp.Close()
+	if err := atomicfile.Write(name, 0o644, func(w io.Writer) error { return testserver.WriteLogCSV(w, log) }); err != nil {
 		return fmt.Errorf("serve: writing %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("serve: writing %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
 }

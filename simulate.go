@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"jmtune/analysis"
+	"jmtune/internal/atomicfile"
 	"jmtune/internal/limiter"
 	"jmtune/internal/sim"
 	"jmtune/jmx"
@@ -130,7 +130,7 @@ func simulateAction(c *cli.Context) error {
 	case "xml":
 		write = run.WriteXML
 	}
-	if err := writeFileAtomicFunc(out, write); err != nil {
+	if err := atomicfile.Write(out, 0o644, write); err != nil {
 		return fmt.Errorf("simulate: writing %s: %w", out, err)
 	}
 	printSimulation(c.App.Writer, cfg, run, notes)
@@ -184,41 +184,6 @@ func readPropsFile(name string, props map[string]string) error {
 		props[strings.TrimSpace(line[:i])] = strings.TrimSpace(line[i+1:])
 	}
 	return sc.Err()
-}
-
-// writeFileAtomicFunc writes a new file through a temporary file in the
-// same directory and a rename, so that a reader never sees half a file and
-// an error leaves any old file as it was.
-func writeFileAtomicFunc(name string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	ok = true
-	return nil
 }
 
 // simOptions adjust the translation of a plan.

@@ -3,8 +3,8 @@ package jmx
 import (
 	"bytes"
 	"fmt"
+	"jmtune/internal/atomicfile"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -40,39 +40,7 @@ func (p *Plan) WriteFile(file string) error {
 // directory and a rename, so that readers see the old or the new content,
 // never a part. An existing file keeps its permission bits.
 func WriteFileAtomic(file string, data []byte, perm os.FileMode) error {
-	if fi, err := os.Stat(file); err == nil {
-		perm = fi.Mode().Perm()
-	}
-	dir := filepath.Dir(file)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(file)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(name, perm); err != nil {
-		return err
-	}
-	if err := os.Rename(name, file); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+	return atomicfile.WriteBytes(file, data, perm)
 }
 
 // markClean records for every original element under t whether its subtree

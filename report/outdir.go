@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"jmtune/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"sort"
@@ -101,25 +102,7 @@ func (d *OutDir) WriteFile(name string, data []byte) (string, error) {
 			}
 		}
 	}
-	tmp, err := os.CreateTemp(d.path, "."+name+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", target, err)
-	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	if _, err := tmp.Write(data); err != nil {
-		cleanup()
-		return "", fmt.Errorf("writing %s: %w", target, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		cleanup()
-		return "", fmt.Errorf("writing %s: %w", target, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("writing %s: %w", target, err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteBytes(target, data, 0o644); err != nil {
 		return "", fmt.Errorf("writing %s: %w", target, err)
 	}
 	d.written = append(d.written, target)

@@ -18,12 +18,10 @@
 package junit
 
 import (
-	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"jmtune/internal/atomicfile"
 )
 
 // Report is the root <testsuites> element.
@@ -133,31 +131,5 @@ func (r *Report) Write(w io.Writer) error {
 // never reads half a report and an existing file is replaced only by a
 // whole one.
 func (r *Report) WriteFile(path string) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	bw := bufio.NewWriter(f)
-	if err := r.Write(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, 0o644, r.Write)
 }

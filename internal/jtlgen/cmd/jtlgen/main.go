@@ -7,9 +7,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 
+	"jmtune/internal/atomicfile"
 	"jmtune/internal/jtlgen"
 )
 
@@ -34,23 +35,7 @@ func main() {
 	}
 }
 
-// writeFile writes to a temporary file beside name, then renames it.
+// writeFile writes the generated file atomically (temp file + rename).
 func writeFile(name string, cfg jtlgen.Config) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".jtlgen-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := jtlgen.Write(f, cfg); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return atomicfile.Write(name, 0o644, func(w io.Writer) error { return jtlgen.Write(w, cfg) })
 }
