@@ -216,12 +216,18 @@ func (cw *CSVWriter) appendField(b []byte, s *Sample, f Field) []byte {
 	return b
 }
 
-// appendString appends v, quoted RFC 4180 style when it holds the
-// delimiter, a quote, CR or LF (JMeter's StringQuoter).
+// appendString appends v as a field of this writer's CSV.
 func (cw *CSVWriter) appendString(b []byte, v string) []byte {
+	return AppendCSVField(b, v, cw.delim)
+}
+
+// AppendCSVField appends v as JMeter writes a CSV field: quoted RFC 4180
+// style (inner quotes doubled) when it holds the delimiter, a quote, CR or
+// LF, as is otherwise (JMeter's StringQuoter).
+func AppendCSVField(b []byte, v string, delim byte) []byte {
 	need := false
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == cw.delim || c == '"' || c == '\n' || c == '\r' {
+		if c := v[i]; c == delim || c == '"' || c == '\n' || c == '\r' {
 			need = true
 			break
 		}

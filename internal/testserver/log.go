@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"jmtune/internal/limiter"
+	"jmtune/jtl"
 )
 
 // Record is one request as the server decided it. Records are kept in
@@ -79,11 +80,11 @@ func WriteLogCSV(w io.Writer, recs []Record) error {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, r.MonoNs, 10)
 		b = append(b, ',')
-		b = appendField(b, r.Key)
+		b = jtl.AppendCSVField(b, r.Key, ',')
 		b = append(b, ',')
-		b = appendField(b, r.Method)
+		b = jtl.AppendCSVField(b, r.Method, ',')
 		b = append(b, ',')
-		b = appendField(b, r.Path)
+		b = jtl.AppendCSVField(b, r.Path, ',')
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(r.Code), 10)
 		b = append(b, ',')
@@ -115,33 +116,11 @@ func WriteLogCSV(w io.Writer, recs []Record) error {
 			b = strconv.AppendFloat(b, r.QueueMs, 'f', 3, 64)
 		}
 		b = append(b, ',')
-		b = appendField(b, r.RetryAfter)
+		b = jtl.AppendCSVField(b, r.RetryAfter, ',')
 		b = append(b, '\n')
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
-}
-
-// appendField appends s, quoted when it holds a comma, quote or line break.
-func appendField(b []byte, s string) []byte {
-	need := false
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
-			need = true
-			break
-		}
-	}
-	if !need {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
 }
