@@ -39,6 +39,10 @@ func (a *analysis) fillLimit() {
 	}
 	b := inf.best
 	l.Detected = true
+	if why := a.noBetterThanChance(b); why != "" {
+		a.unknownLimit(why)
+		return
+	}
 	l.Algorithm, l.Scope = b.algo, b.sc.name
 	l.Variant = b.variant
 	l.DeltaBIC = round2(math.Min(inf.deltaBIC, 9999))
@@ -106,6 +110,55 @@ func (a *analysis) fillLimit() {
 	if b.sc.name == ScopePerThread {
 		l.Caveats = append(l.Caveats, "per-thread scope: each JMeter thread (one user or token) has its own quota; rate_per_s is per thread")
 	}
+}
+
+// chanceGain is the share of the mismatches of "throttle at random" (always
+// predicting the majority decision) that the chosen model must remove to be
+// reported as the limit. A real limiter's fit removes nearly all of them
+// (under timing noise, a token bucket's keeps well over half); throttling
+// that follows no rate, window or concurrency pattern leaves them all.
+const chanceGain = 0.25
+
+// noBetterThanChance says why the chosen model does not explain the
+// throttling better than chance, or "" when it does. Chance is the model
+// with no parameter but the throttled share: it predicts the majority
+// decision every time, so its mismatches are the minority's count. The model
+// must beat it on BIC (its extra parameters paid for) and remove at least
+// chanceGain of its mismatches.
+func (a *analysis) noBetterThanChance(b *modelFit) string {
+	n, mis := b.th.n, b.th.mis
+	thr := min(a.ev.nThr, n)
+	m0 := min(thr, n-thr)
+	if n < 2 || m0 == 0 {
+		return ""
+	}
+	bicChance := math.Log(float64(n)) - 2*lnLik(n, m0)
+	bicModel := float64(b.k)*math.Log(float64(n)) - 2*lnLik(n, mis)
+	if bicChance-bicModel > 10 && float64(mis) <= (1-chanceGain)*float64(m0) {
+		return ""
+	}
+	return fmt.Sprintf("no model explains the throttling better than chance: the best (%s) mispredicts %d of %d decisions, predicting the majority every time %d",
+		describeFit(b), mis, n, m0)
+}
+
+// unknownLimit reports throttling that no model explains: the algorithm is
+// unknown, the rate is what the server admitted while it throttled (a
+// measurement, not a limit), and the caveat says why.
+func (a *analysis) unknownLimit(why string) {
+	l := &a.res.Limit
+	l.Algorithm, l.Confidence = AlgoUnknown, ConfAmbiguous
+	var acc, secs float64
+	for i := range a.sec.limOffered {
+		if a.sec.limOffered[i] > a.sec.limAcc[i] { // a second with throttling
+			acc += a.sec.limAcc[i]
+			secs++
+		}
+	}
+	if secs > 0 {
+		l.RatePerS = fptr(roundSig(acc / secs))
+	}
+	l.Caveats = append(l.Caveats, why,
+		"rate_per_s is the mean accepted rate of the limited labels in the seconds with throttling: what the server admitted, not a fitted limit; throttling may be random (fault injection, an overloaded backend) or from a limiter jmtune does not model")
 }
 
 // epochPhase converts a boundary grid found in run time (boundaries at

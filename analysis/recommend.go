@@ -136,6 +136,11 @@ func (a *analysis) fillRecommendation() {
 		}
 	case AlgoLeakyQueue:
 		s, sp = maxPacedSafety, 0.85
+	case AlgoUnknown:
+		// No model explains the throttling (ratelimit-inference.md 5.1:
+		// unknown or adaptive limits: s = 0.7, then verify).
+		s = 0.7
+		rec.Notes = append(rec.Notes, "No rate, window or concurrency pattern explains the 429s: the target is 0.7 x the rate the server admitted while throttling; re-run and check (jmtune check --against).")
 	case AlgoConcurrency:
 		s = 0.8
 		// Each JMeter thread has at most one request in flight.

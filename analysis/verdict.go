@@ -78,7 +78,14 @@ func limitPhrase(l Limit) string {
 	case AlgoConcurrency:
 		s = fmt.Sprintf("at most %s requests in flight", fmtNum(*l.Concurrency))
 	default:
-		s = "unknown algorithm"
+		s = "no known pattern: the 429s follow no rate, window or concurrency limit"
+		if l.RatePerS != nil {
+			s += fmt.Sprintf(" (the server admitted %s req/s while throttling)", fmtNum(roundSig(*l.RatePerS)))
+		}
+		if len(l.Labels) > 0 {
+			s += " on " + strings.Join(quoteAll(l.Labels), ", ")
+		}
+		return s
 	}
 	switch l.Scope {
 	case ScopeShared:
