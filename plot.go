@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -207,6 +208,10 @@ func analyzeFiles(c *cli.Context, cmd string, files []string) (*analysis.Result,
 	filter, err := newSampleFilter(c)
 	if err != nil {
 		return nil, err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The analysis keeps compact rows; bound the heap as analyze does.
+		debug.SetMemoryLimit(analyzeMemoryLimit(files))
 	}
 	src, err := openInputs(c, files)
 	if err != nil {
