@@ -21,22 +21,7 @@ func TestAnalyzeGolden(t *testing.T) {
 				if err := run([]string{"jmtune", "analyze", "--format", format, in}, &out, &errb); err != nil {
 					t.Fatalf("analyze: %v\n%s", err, errb.String())
 				}
-				golden := filepath.Join("testdata", "analyze", fix+"."+format+".golden")
-				if *update {
-					if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -run TestAnalyzeGolden -update)", err)
-				}
-				if !bytes.Equal(out.Bytes(), want) {
-					got := golden + ".got-" + format
-					os.WriteFile(got, out.Bytes(), 0o644)
-					t.Errorf("output differs from %s; see %s", golden, got)
-				}
+				compareGolden(t, filepath.Join("testdata", "analyze", fix+"."+format+".golden"), out.String())
 			})
 		}
 	}

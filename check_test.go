@@ -94,29 +94,10 @@ func TestCheckFixture(t *testing.T) {
 	}
 }
 
-// checkGolden compares got with testdata/check/<name>; with -update it
-// rewrites the file. On a mismatch it writes <name>.got-* (git-ignored).
+// checkGolden compares got with testdata/check/<name> (see compareGolden).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "check", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ext := filepath.Ext(name)
-	gotPath := strings.TrimSuffix(path, ext) + ".got-" + strings.TrimPrefix(ext, ".")
-	if string(want) != got {
-		os.WriteFile(gotPath, []byte(got), 0o644)
-		t.Errorf("output differs from %s (written to %s; run go test -run %s -update to accept):\n%s", path, gotPath, t.Name(), got)
-	} else {
-		os.Remove(gotPath)
-	}
+	compareGolden(t, filepath.Join("testdata", "check", name), got)
 }
 
 // TestCheckCriteria checks every subject on the fixture run, through the

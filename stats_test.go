@@ -17,6 +17,7 @@ import (
 
 	"jmtune/analysis"
 	"jmtune/internal/testenv"
+	"jmtune/jmx"
 	"jmtune/jtl"
 )
 
@@ -32,11 +33,12 @@ func runCLI(args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// statsGolden compares got with testdata/stats/<name>.<ext>; with -update it
-// rewrites the file. On a mismatch it writes <name>.got-<ext> (git-ignored).
-func statsGolden(t *testing.T, name, ext, got string) {
+// compareGolden compares got with the golden file path. With -update it
+// rewrites the file (an empty got removes it: a missing golden file reads as
+// empty). On a mismatch it writes the output beside it as
+// <name>.got-<ext> (git-ignored) and shows a unified diff.
+func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "stats", name+"."+ext)
 	if *update {
 		if got == "" {
 			os.Remove(path)
@@ -51,14 +53,21 @@ func statsGolden(t *testing.T, name, ext, got string) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	gotPath := filepath.Join("testdata", "stats", name+".got-"+ext)
-	if string(want) != got {
-		os.WriteFile(gotPath, []byte(got), 0o644)
-		t.Errorf("%s differs from %s (got written to %s; run go test -run %s -update to accept):\n%s",
-			ext, path, gotPath, t.Name(), got)
-	} else {
+	ext := filepath.Ext(path)
+	gotPath := strings.TrimSuffix(path, ext) + ".got-" + strings.TrimPrefix(ext, ".")
+	if string(want) == got {
 		os.Remove(gotPath)
+		return
 	}
+	os.WriteFile(gotPath, []byte(got), 0o644)
+	t.Errorf("output differs from %s (written to %s; go test -run %s -update accepts it):\n%s",
+		path, gotPath, t.Name(), jmx.UnifiedDiff(path, gotPath, want, []byte(got), 2))
+}
+
+// statsGolden compares got with testdata/stats/<name>.<ext>.
+func statsGolden(t *testing.T, name, ext, got string) {
+	t.Helper()
+	compareGolden(t, filepath.Join("testdata", "stats", name+"."+ext), got)
 }
 
 func TestStatsGolden(t *testing.T) {

@@ -31,29 +31,10 @@ func normalize(s, dir string) string {
 	return s
 }
 
-// tuneGolden compares got with testdata/jmx/<name>; -update rewrites it.
+// tuneGolden compares got with testdata/jmx/<name> (see compareGolden).
 func tuneGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "jmx", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	ext := filepath.Ext(name)
-	gotPath := strings.TrimSuffix(path, ext) + ".got-" + strings.TrimPrefix(ext, ".")
-	if string(want) != got {
-		os.WriteFile(gotPath, []byte(got), 0o644)
-		t.Errorf("%s differs from the golden file (got written to %s; go test -run %s -update accepts it):\n%s",
-			name, gotPath, t.Name(), jmx.UnifiedDiff(path, gotPath, want, []byte(got), 2))
-	} else {
-		os.Remove(gotPath)
-	}
+	compareGolden(t, filepath.Join("testdata", "jmx", name), got)
 }
 
 // TestTuneGolden tunes the seed plan in each mode and compares the tuned
