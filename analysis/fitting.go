@@ -162,18 +162,7 @@ func windowCandidates(iv []interval, span float64, extra []float64) []float64 {
 		}
 		slices.Sort(mids)
 		gap := math.Max(0.3, median(widths))
-		var centers []float64
-		s, c := mids[0], 1.0
-		for _, m := range mids[1:] {
-			if m-s/c <= gap {
-				s += m
-				c++
-				continue
-			}
-			centers = append(centers, s/c)
-			s, c = m, 1
-		}
-		centers = append(centers, s/c)
+		centers := clusterCentres(mids, gap)
 		// Frequent spacings between nearby reset clusters.
 		bins := map[int]int{}
 		sum := map[int]float64{}
@@ -851,6 +840,24 @@ func (f *fitter) fitConcurrency(sc *scope) *modelFit {
 	f.buf = concKeys(f.buf, f.e, sc)
 	th := f.score(f.buf)
 	return &modelFit{algo: AlgoConcurrency, sc: sc, th: th, k: 1}
+}
+
+// clusterCentres groups sorted values into clusters, a value joining the
+// current cluster while it lies within gap of the cluster's mean, and
+// returns the cluster means in order. xs must not be empty.
+func clusterCentres(xs []float64, gap float64) []float64 {
+	var centres []float64
+	s, c := xs[0], 1.0
+	for _, x := range xs[1:] {
+		if x-s/c <= gap {
+			s += x
+			c++
+			continue
+		}
+		centres = append(centres, s/c)
+		s, c = x, 1
+	}
+	return append(centres, s/c)
 }
 
 // lnLik is the log-likelihood of n predictions with mis mistakes under the

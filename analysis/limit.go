@@ -438,18 +438,7 @@ func boundarySpacing(bs []float64, tol float64) (float64, bool) {
 		bs = sub
 	}
 	slices.Sort(bs)
-	var centers []float64
-	s, c := bs[0], 1.0
-	for _, x := range bs[1:] {
-		if x-s/c <= tol {
-			s += x
-			c++
-			continue
-		}
-		centers = append(centers, s/c)
-		s, c = x, 1
-	}
-	centers = append(centers, s/c)
+	centers := clusterCentres(bs, tol)
 	if len(centers) < 3 {
 		return 0, false
 	}
